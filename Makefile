@@ -1,0 +1,42 @@
+# The two commands a newcomer needs: `make demo` and `make test` (see README.md).
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: install translations demo test lint bench screenshots
+
+install: $(VENV)/.installed translations
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -d translations 2>&1 | grep -v "^compiling" || true
+
+# Installs, brings the database to the latest schema, builds the demo panel and serves it.
+demo: install
+	$(FLASK) db upgrade
+	$(FLASK) demo
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# Installs and runs the whole suite; TEST_DATABASE_URL=postgresql+psycopg://... runs it on PostgreSQL.
+test: install
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy panel surveys
+
+bench: install
+	$(BIN)/python -m bench.run_all
+
+# Extract new user-facing text and merge it into the catalogs; then translate da/messages.po.
+extract: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching

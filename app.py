@@ -1,0 +1,138 @@
+"""Borgerpanel: the application factory and entry point (``flask --app app ...``)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from flask import Flask, render_template, request, session
+from flask_login import current_user
+from sqlalchemy import TypeDecorator, event
+from sqlalchemy.engine import Engine
+
+from config import Config
+from extensions import babel, csrf, db, limiter, login_manager, migrate
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app; ``config`` overrides the environment-derived ``Config``."""
+    app = Flask(
+        __name__,
+        template_folder=os.path.join(HERE, "templates"),
+        static_folder=os.path.join(HERE, "static"),
+    )
+    app.config.from_object(Config)
+    if config:
+        app.config.update(config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        path = os.path.join(app.instance_path, "borgerpanel.sqlite")
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    register_extensions(app)
+    register_template_context(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the ``postgresql://`` URLs hosting platforms hand out; we use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    """SQLite enforces foreign keys (and so ON DELETE) only when asked, per connection."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+def select_locale() -> str:
+    """The user's own setting first, then the browser's preference, then Danish."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("language")
+    if chosen in languages:
+        return str(chosen)
+    if current_user and current_user.is_authenticated:
+        own = getattr(current_user, "language", None)
+        if own in languages:
+            return str(own)
+    return (
+        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
+
+
+def render_migration_type(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
+    """Write our column types as their plain SQL type, so migrations never import the app."""
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        return f"sa.{type(obj.impl).__name__}()"
+    return False
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=os.path.join(HERE, "migrations"),
+        render_as_batch=True,  # SQLite can only change a table by copying it
+        render_item=render_migration_type,
+    )
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=os.path.join(HERE, "translations"),
+    )
+    login_manager.init_app(app)
+    limiter.init_app(app)
+
+
+def register_template_context(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    @app.context_processor
+    def locale_context() -> dict[str, Any]:
+        return {"current_locale": lambda: str(get_locale() or "da")}
+
+
+def register_blueprints(app: Flask) -> None:
+    import panel
+    import surveys
+
+    panel.init_app(app)
+    surveys.init_app(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    def render_error(error: Any) -> tuple[str, int]:
+        code = getattr(error, "code", 500) or 500
+        return render_template("errors/error.html", code=code), code
+
+    for code in (400, 403, 404, 405, 413, 429, 500):
+        app.register_error_handler(code, render_error)
+
+
+def register_commands(app: Flask) -> None:
+    from panel.cli import register as register_panel_commands
+
+    register_panel_commands(app)
+
+
+if __name__ == "__main__":
+    create_app().run()

@@ -1,0 +1,72 @@
+"""Configuration read from the environment, with safe defaults for development.
+
+Every setting can be overridden by an environment variable of the same name; tests pass a
+mapping to ``create_app`` instead.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import ClassVar
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Defaults for development: SQLite in the instance folder, mail written to files."""
+
+    #: Used to sign sessions and CSRF tokens; must be set in production.
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    #: ``None`` means SQLite in the instance folder (resolved by the factory).
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, object]] = {"pool_pre_ping": True}
+
+    #: Public base URL used in e-mailed links (no trailing slash).
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+
+    #: ``file`` writes each message as .eml into ``instance/outbox``; ``smtp`` sends it.
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")
+    #: Folder of the file backend; ``None`` means ``instance/outbox``.
+    MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR")
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "Borgerpanel <borgerpanel@example.org>")
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
+    #: Try to deliver right after a message is queued; the outbox retries what fails.
+    MAIL_DELIVER_ON_QUEUE = _bool("MAIL_DELIVER_ON_QUEUE", True)
+
+    BABEL_DEFAULT_LOCALE = "da"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"
+    LANGUAGES = ("da", "en")
+
+    #: Flask-Limiter storage; use ``redis://...`` when several workers serve the app.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_HEADERS_ENABLED = True
+    #: Limits per client address on the public forms that send mail.
+    JOIN_RATE_LIMIT = os.environ.get("JOIN_RATE_LIMIT", "5 per minute;30 per hour")
+    LOGIN_LINK_RATE_LIMIT = os.environ.get("LOGIN_LINK_RATE_LIMIT", "5 per minute;30 per hour")
+
+    #: How long a one-time login or confirmation link works.
+    LOGIN_LINK_MAX_AGE = timedelta(minutes=int(os.environ.get("LOGIN_LINK_MINUTES", "30")))
+    CONFIRM_LINK_MAX_AGE = timedelta(days=int(os.environ.get("CONFIRM_LINK_DAYS", "7")))
+    #: Consent lapses after this many years unless renewed (Danish municipal panels use 5).
+    CONSENT_YEARS = int(os.environ.get("CONSENT_YEARS", "5"))
+    #: Members are asked to check their profile this often.
+    PROFILE_CHECK_DAYS = int(os.environ.get("PROFILE_CHECK_DAYS", "365"))
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session instead, so a slow reader is not punished
+    MAX_CONTENT_LENGTH = 64 * 1024 * 1024  # member imports of 100k rows fit comfortably

@@ -1,0 +1,15 @@
+"""People: members, attributes, consent, recruitment, staff accounts, mail and sampling."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from panel.auth_views import bp as auth_bp
+    from panel.staff_views import bp as staff_bp
+    from panel.views import bp as panel_bp
+
+    app.register_blueprint(panel_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(staff_bp)

@@ -1,0 +1,151 @@
+"""Who is logged in, and what they may do: the one access check of Borgerpanel.
+
+Citizens log in with one-time links (no password to forget or to leak); staff and
+politicians with an e-mail and an argon2-hashed password. Both kinds of user live in
+Flask-Login's session under an id prefixed by their kind ("member:7", "staff:3").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import abort
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select, update
+
+from extensions import db, login_manager
+from panel.clock import utcnow
+from panel.models import LoginToken, Member, MemberStatus, Role, StaffUser, TokenPurpose
+
+log = logging.getLogger(__name__)
+_hasher = PasswordHasher()
+F = TypeVar("F", bound=Callable[..., Any])
+
+login_manager.login_view = "auth.staff_login"
+login_manager.login_message = _l("Please log in to see this page.")
+login_manager.session_protection = "strong"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> Member | StaffUser | None:
+    kind, _, raw = user_id.partition(":")
+    if not raw.isdigit():
+        return None
+    if kind == "staff":
+        return db.session.get(StaffUser, int(raw))
+    if kind == "member":
+        member = db.session.get(Member, int(raw))
+        return member if member is not None and member.status is not MemberStatus.LEFT else None
+    return None
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def authenticate_staff(email: str, password: str) -> StaffUser | None:
+    """The active staff user with these credentials, or None (same answer for every failure)."""
+    user = db.session.scalar(select(StaffUser).filter_by(email=email.strip().lower()))
+    if user is None:
+        _hasher.hash(password)  # spend the same time as a real check: no user enumeration
+        return None
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if not user.active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+def role_required(*roles: Role) -> Callable[[F], F]:
+    """Only staff users with one of ``roles``; anyone else logged in gets 403."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not isinstance(current_user, StaffUser) or current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return cast(F, wrapped)
+
+    return decorator
+
+
+#: Who may manage the panel: admins and staff, never politicians.
+staff_required = role_required(Role.ADMIN, Role.STAFF)
+
+
+def member_required(view: F) -> F:
+    """Only a logged-in panel member; others are sent to the login-link page."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        from flask import redirect, url_for
+
+        if not current_user.is_authenticated:
+            return redirect(url_for("panel.login"))
+        if not isinstance(current_user, Member):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return cast(F, wrapped)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(member: Member, purpose: TokenPurpose, max_age: timedelta) -> str:
+    """Create a one-time token for ``member``; returns the raw token for the link."""
+    raw = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.add(
+        LoginToken(
+            member_id=member.id,
+            purpose=purpose,
+            token_hash=_digest(raw),
+            created_at=now,
+            expires_at=now + max_age,
+        )
+    )
+    return raw
+
+
+def consume_token(raw: str, purpose: TokenPurpose, now: datetime | None = None) -> Member | None:
+    """The member a valid, unused, unexpired token belongs to, marking it used; else None.
+
+    The token is spent with a single conditional UPDATE, so two clicks racing each other
+    cannot both succeed.
+    """
+    now = now or utcnow()
+    token = db.session.scalar(
+        select(LoginToken).filter_by(token_hash=_digest(raw), purpose=purpose)
+    )
+    if token is None or token.used_at is not None or token.expires_at <= now:
+        return None
+    spent = db.session.execute(
+        update(LoginToken)
+        .where(LoginToken.id == token.id, LoginToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(spent, "rowcount", 0) != 1:
+        return None
+    db.session.refresh(token)
+    return db.session.get(Member, token.member_id)

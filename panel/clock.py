@@ -1,0 +1,19 @@
+"""The one notion of "now" in Borgerpanel.
+
+Times are stored as naive UTC in the database, the same on SQLite and PostgreSQL; every
+"now" comes from here so that a scheduler tick or a test can state the time explicitly
+instead of patching the system clock.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+
+def utcnow() -> datetime:
+    """The current time as naive UTC, the form stored in every DateTime column."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def today() -> date:
+    return utcnow().date()

@@ -1,0 +1,48 @@
+"""Small helpers the tests share: logging in as a role, reading the outbox."""
+
+from __future__ import annotations
+
+import re
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from extensions import db
+from panel.auth import issue_token
+from panel.models import Member, OutboxMessage, Role, StaffUser, TokenPurpose
+from tests.factories import STAFF_PASSWORD, StaffUserFactory
+
+
+def login_staff(client: FlaskClient, role: Role = Role.STAFF) -> StaffUser:
+    """Create a staff user with ``role`` and log in through the real login form."""
+    user = StaffUserFactory(role=role)
+    db.session.commit()
+    response = client.post("/staff/login", data={"email": user.email, "password": STAFF_PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return user
+
+
+def login_member(client: FlaskClient, member: Member) -> None:
+    """Log ``member`` in through a real one-time login link."""
+    from datetime import timedelta
+
+    token = issue_token(member, TokenPurpose.LOGIN, timedelta(minutes=30))
+    db.session.commit()
+    response = client.post(f"/login/{token}")
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def sent_mail(to: str | None = None, kind: str | None = None) -> list[OutboxMessage]:
+    query = select(OutboxMessage).order_by(OutboxMessage.id)
+    if to is not None:
+        query = query.filter_by(to_address=to)
+    if kind is not None:
+        query = query.filter_by(kind=kind)
+    return list(db.session.scalars(query))
+
+
+def link_in(message: OutboxMessage, path_prefix: str) -> str:
+    """The path of the first link in ``message`` that starts with ``path_prefix``."""
+    match = re.search(r"https?://[^/\s]+(" + re.escape(path_prefix) + r"[^\s]*)", message.body)
+    assert match, f"no {path_prefix} link in: {message.body}"
+    return match.group(1)
