@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import click
 from flask import Flask
@@ -13,6 +14,7 @@ from panel.auth import hash_password
 from panel.models import Role, StaffUser
 
 mail_cli = AppGroup("mail", help="The mail outbox.")
+panel_cli = AppGroup("panel", help="Keeping the panel healthy.")
 staff_cli = AppGroup("staff", help="Staff accounts.")
 
 
@@ -22,6 +24,21 @@ def deliver_command() -> None:
     from panel.mail import deliver_outbox
 
     sent, failed = deliver_outbox()
+    click.echo(f"sent {sent}, failed {failed}")
+
+
+@panel_cli.command("reminders")
+@click.option("--now", type=click.DateTime(), default=None, help="Act as at this UTC time.")
+def reminders_command(now: datetime | None) -> None:
+    """Queue the yearly profile-check and consent-renewal mails that are due (idempotent)."""
+    from panel.mail import deliver_outbox
+    from panel.members import queue_consent_renewals, queue_profile_checks
+
+    checks = queue_profile_checks(now)
+    renewals = queue_consent_renewals(now)
+    db.session.commit()
+    sent, failed = deliver_outbox()
+    click.echo(f"profile checks {checks}, consent renewals {renewals}")
     click.echo(f"sent {sent}, failed {failed}")
 
 
@@ -56,10 +73,12 @@ def demo_command(as_json: bool, members: int) -> None:
     else:
         click.echo(f"Demo panel ready at {info['url']}")
         for role, account in info["accounts"].items():
-            click.echo(f"  {role:<11} {account['email']}  password: {account['password']}")
+            secret = account.get("password") or account["login_url"]
+            click.echo(f"  {role:<11} {account['email']}  {secret}")
 
 
 def register(app: Flask) -> None:
     app.cli.add_command(mail_cli)
+    app.cli.add_command(panel_cli)
     app.cli.add_command(staff_cli)
     app.cli.add_command(demo_command)

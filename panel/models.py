@@ -156,6 +156,14 @@ class Member(UserMixin, Base):
         self.confirmed_at = at or utcnow()
         self.profile_checked_at = self.confirmed_at
 
+    def rejoin(self) -> None:
+        """A member who left joins again: pending until they confirm the address anew."""
+        if self.status is not MemberStatus.LEFT:
+            raise InvalidTransition(f"member {self.id} is {self.status}, not left")
+        self.status = MemberStatus.PENDING
+        self.left_at = None
+        self.confirmed_at = None
+
     def leave(self, at: datetime | None = None) -> None:
         if self.status is MemberStatus.LEFT:
             raise InvalidTransition(f"member {self.id} has already left")

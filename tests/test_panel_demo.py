@@ -20,7 +20,8 @@ def test_demo_builds_a_plausible_synthetic_panel_once(runner):
     info = _demo_json(runner)
     members = db.session.scalar(select(func.count()).select_from(Member))
     assert members >= 2000
-    assert db.session.scalar(select(func.count()).select_from(Member).filter_by(synthetic=False)) == 0
+    real = select(func.count()).select_from(Member).filter_by(synthetic=False)
+    assert db.session.scalar(real) == 0
     municipalities = {m.attributes["municipality"] for m in db.session.scalars(select(Member))}
     assert len(municipalities) == 19
     ages = {m.birth_year for m in db.session.scalars(select(Member))}
@@ -43,3 +44,23 @@ def test_demo_logins_work_for_every_role(runner, client):
         )
         assert response.status_code == 302, role
         client.post("/logout")
+
+
+def test_reminders_command_asks_each_due_member_once(runner, app):
+    from datetime import timedelta
+
+    from panel.clock import utcnow
+    from tests.factories import MemberFactory
+    from tests.helpers import sent_mail
+
+    old = utcnow() - timedelta(days=400)
+    member = MemberFactory(profile_checked_at=old)
+    MemberFactory()  # checked just now: not due
+    db.session.commit()
+
+    first = runner.invoke(args=["panel", "reminders"])
+    second = runner.invoke(args=["panel", "reminders"])
+
+    assert "profile checks 1" in first.output, first.output
+    assert "profile checks 0" in second.output, second.output
+    assert len(sent_mail(to=member.contact.email, kind="profile_check")) == 1

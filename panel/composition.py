@@ -1,0 +1,343 @@
+"""Who is in the panel, compared with the population it should mirror.
+
+Recruitment is targeted from these figures, so they must be cheap at any size: the
+database does one GROUP BY over (attributes, birth_year), which works because
+``Member.attributes`` is canonical JSON text, and the few thousand distinct groups that
+come back are aggregated with numpy. Nothing here loops over members.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+from sqlalchemy import (
+    ColumnElement,
+    Text,
+    exists,
+    func,
+    or_,
+    select,
+    type_coerce,
+)
+
+from extensions import db
+from panel.clock import today, utcnow
+from panel.demographics import age_band
+from panel.models import (
+    Attribute,
+    AttributeKind,
+    Category,
+    Consent,
+    Member,
+    MemberStatus,
+    PopulationFigure,
+    PopulationTable,
+)
+
+#: A category is under-represented when its share of members is below this fraction
+#: of its share of the population (and over-represented above the inverse).
+UNDER_RATIO = 0.8
+
+
+@dataclass(frozen=True)
+class PanelCounts:
+    #: Joined, not confirmed yet.
+    pending: int
+    #: Confirmed at some point and not left: the panel as composition counts it.
+    confirmed: int
+    #: Confirmed, not paused, not left.
+    active: int
+    #: Confirmed, not left, paused up to today or later.
+    paused: int
+    left: int
+    #: Confirmed, not left, and no consent in force now: cannot be invited until renewed.
+    consent_lapsed: int
+
+
+@dataclass(frozen=True)
+class CategoryRow:
+    code: str
+    label: str
+    members: int
+    #: Share of members with a known value for the attribute (0..1).
+    member_share: float
+    #: None when the population table has no figures for the attribute.
+    population: int | None
+    population_share: float | None
+
+    @property
+    def gap_points(self) -> float | None:
+        """Member share minus population share, in percentage points."""
+        if self.population_share is None:
+            return None
+        return 100 * (self.member_share - self.population_share)
+
+    @property
+    def ratio(self) -> float | None:
+        if not self.population_share:
+            return None
+        return self.member_share / self.population_share
+
+    @property
+    def under(self) -> bool:
+        return self.ratio is not None and self.ratio < UNDER_RATIO
+
+    @property
+    def over(self) -> bool:
+        return self.ratio is not None and self.ratio > 1 / UNDER_RATIO
+
+
+@dataclass(frozen=True)
+class Marginal:
+    """One attribute of the composition: a row per category."""
+
+    attribute: Attribute
+    rows: list[CategoryRow]
+    #: Counted members whose value is missing or no longer a category (e.g. under 18).
+    unknown: int
+    has_population: bool
+
+
+@dataclass(frozen=True)
+class CrossTable:
+    """Two attributes against each other; ``cells[i][j]`` is row category i, column j."""
+
+    rows: Attribute
+    columns: Attribute
+    cells: list[list[CategoryRow]]
+    has_population: bool
+
+
+@dataclass(frozen=True)
+class MemberGroups:
+    """Counted members collapsed to distinct (attributes, birth year) groups."""
+
+    attributes: list[dict[str, str]]
+    birth_years: np.ndarray
+    counts: np.ndarray
+    on: date
+
+    def codes(self, attribute: Attribute) -> np.ndarray:
+        """Index of each group's category in ``attribute.categories``; -1 when unknown."""
+        position = {cat.code: i for i, cat in enumerate(attribute.categories)}
+        if attribute.kind is AttributeKind.AGE_BAND:
+            years, inverse = np.unique(self.birth_years, return_inverse=True)
+            per_year = [
+                position.get(age_band(int(y), attribute.categories, self.on) or "", -1)
+                for y in years
+            ]
+            return np.asarray(per_year, dtype=np.int64)[inverse].reshape(-1)
+        values = [attrs.get(attribute.key, "") for attrs in self.attributes]
+        return np.fromiter((position.get(v, -1) for v in values), np.int64, len(values))
+
+
+def counted_members() -> ColumnElement[bool]:
+    """The members composition counts: confirmed and not left (paused included).
+
+    That is exactly status ACTIVE (``Member.confirm`` is the only way there), and saying it
+    by status alone lets the database answer from the index on (status, attributes,
+    birth_year) without reading the table: 2.4 s against 0.3 s for a million on SQLite.
+    """
+    return Member.status == MemberStatus.ACTIVE
+
+
+def panel_counts(on: date | None = None) -> PanelCounts:
+    """All head counts: one grouped scan of ``member``, one count of lapsed consents."""
+    on = on or today()
+    now = utcnow()
+    paused = func.coalesce(Member.paused_until >= on, False)
+    by_state: dict[tuple[MemberStatus, bool], int] = {
+        (status, bool(is_paused)): int(n)
+        for status, is_paused, n in db.session.execute(
+            select(Member.status, paused, func.count()).group_by(Member.status, paused)
+        )
+    }
+
+    def total(status: MemberStatus, *flags: bool) -> int:
+        return sum(by_state.get((status, flag), 0) for flag in flags)
+
+    valid_consent = exists().where(
+        Consent.member_id == Member.id,
+        Consent.withdrawn_at.is_(None),
+        Consent.given_at <= now,
+        Consent.expires_at > now,
+    )
+    # The slow part at scale (about 1 s on PostgreSQL for a million members with consents):
+    # one index probe per member. A consent expiry kept on ``member`` would make it free.
+    lapsed = db.session.scalar(
+        select(func.count()).select_from(Member).where(counted_members(), ~valid_consent)
+    )
+    confirmed = total(MemberStatus.ACTIVE, True, False)
+    return PanelCounts(
+        pending=total(MemberStatus.PENDING, True, False),
+        confirmed=confirmed,
+        active=total(MemberStatus.ACTIVE, False),
+        paused=total(MemberStatus.ACTIVE, True),
+        left=total(MemberStatus.LEFT, True, False),
+        consent_lapsed=int(lapsed or 0),
+    )
+
+
+def member_groups(on: date | None = None) -> MemberGroups:
+    """The one GROUP BY query; JSON is decoded once per distinct attributes text."""
+    raw = type_coerce(Member.attributes, Text)
+    result = db.session.execute(
+        select(raw, Member.birth_year, func.count())
+        .where(counted_members())
+        .group_by(raw, Member.birth_year)
+    ).all()
+    decoded: dict[str, dict[str, str]] = {}
+    attributes = []
+    for text, _year, _count in result:
+        if text not in decoded:
+            decoded[text] = json.loads(text) if text else {}
+        attributes.append(decoded[text])
+    return MemberGroups(
+        attributes=attributes,
+        birth_years=np.fromiter((r[1] for r in result), np.int64, len(result)),
+        counts=np.fromiter((r[2] for r in result), np.int64, len(result)),
+        on=on or today(),
+    )
+
+
+def latest_population_table() -> PopulationTable | None:
+    return db.session.scalar(
+        select(PopulationTable).order_by(
+            PopulationTable.uploaded_at.desc(), PopulationTable.id.desc()
+        )
+    )
+
+
+def population_cells(table: PopulationTable | None) -> list[tuple[dict[str, str], int]]:
+    if table is None:
+        return []
+    figures = db.session.execute(
+        select(PopulationFigure.cell, PopulationFigure.count).where(
+            PopulationFigure.table_id == table.id
+        )
+    )
+    return [(cell, int(count)) for cell, count in figures]
+
+
+def _population_counts(
+    cells: Sequence[tuple[dict[str, str], int]], attributes: Sequence[Attribute]
+) -> np.ndarray | None:
+    """Population summed over everything but ``attributes``; None if a key is missing."""
+    if not cells or any(a.key not in cells[0][0] for a in attributes):
+        return None
+    shape = tuple(len(a.categories) for a in attributes)
+    positions = [{c.code: i for i, c in enumerate(a.categories)} for a in attributes]
+    index = np.array(
+        [
+            [pos.get(cell.get(a.key, ""), -1) for a, pos in zip(attributes, positions, strict=True)]
+            for cell, _ in cells
+        ],
+        dtype=np.int64,
+    ).reshape(len(cells), len(attributes))
+    counts = np.array([count for _, count in cells], dtype=np.int64)
+    known = (index >= 0).all(axis=1)
+    flat = np.ravel_multi_index(tuple(index[known].T), shape)
+    summed = np.bincount(flat, weights=counts[known], minlength=int(np.prod(shape)))
+    return summed.reshape(shape)
+
+
+def _rows(
+    categories: Sequence[Category],
+    members: np.ndarray,
+    population: np.ndarray | None,
+    language: str,
+    labels: Sequence[str] | None = None,
+) -> list[CategoryRow]:
+    member_total = members.sum()
+    pop_total = population.sum() if population is not None else 0
+    rows = []
+    for i, cat in enumerate(categories):
+        rows.append(
+            CategoryRow(
+                code=cat.code,
+                label=labels[i] if labels is not None else cat.label(language),
+                members=int(members[i]),
+                member_share=float(members[i] / member_total) if member_total else 0.0,
+                population=int(population[i]) if population is not None else None,
+                population_share=(
+                    float(population[i] / pop_total)
+                    if population is not None and pop_total
+                    else None
+                ),
+            )
+        )
+    return rows
+
+
+def marginal(
+    groups: MemberGroups,
+    attribute: Attribute,
+    cells: Sequence[tuple[dict[str, str], int]],
+    language: str = "da",
+) -> Marginal:
+    codes = groups.codes(attribute)
+    known = codes >= 0
+    members = np.bincount(
+        codes[known], weights=groups.counts[known], minlength=len(attribute.categories)
+    )
+    population = _population_counts(cells, [attribute])
+    return Marginal(
+        attribute=attribute,
+        rows=_rows(attribute.categories, members, population, language),
+        unknown=int(groups.counts[~known].sum()),
+        has_population=population is not None,
+    )
+
+
+def cross_table(
+    groups: MemberGroups,
+    rows: Attribute,
+    columns: Attribute,
+    cells: Sequence[tuple[dict[str, str], int]],
+    language: str = "da",
+) -> CrossTable:
+    """Shares are of the whole table, so a cell compares directly with the population."""
+    r, c = groups.codes(rows), groups.codes(columns)
+    n_rows, n_cols = len(rows.categories), len(columns.categories)
+    known = (r >= 0) & (c >= 0)
+    members = np.zeros((n_rows, n_cols), dtype=np.int64)
+    np.add.at(members, (r[known], c[known]), groups.counts[known])
+    population = _population_counts(cells, [rows, columns])
+    flat_pop = population.reshape(-1) if population is not None else None
+    flat_cats = [col for _ in rows.categories for col in columns.categories]
+    flat_labels = [
+        f"{row.label(language)} × {col.label(language)}"
+        for row in rows.categories
+        for col in columns.categories
+    ]
+    flat = _rows(flat_cats, members.reshape(-1), flat_pop, language, flat_labels)
+    return CrossTable(
+        rows=rows,
+        columns=columns,
+        cells=[flat[i * n_cols : (i + 1) * n_cols] for i in range(n_rows)],
+        has_population=population is not None,
+    )
+
+
+def members_in_category(attribute: Attribute, category: Category) -> int:
+    """Members (not left) who have this category, so it cannot be deleted under them."""
+    not_left = Member.status != MemberStatus.LEFT
+    if attribute.kind is AttributeKind.AGE_BAND:
+        year = today().year
+        condition = [not_left]
+        if category.min_age is not None:
+            condition.append(Member.birth_year <= year - category.min_age)
+        if category.max_age is not None:
+            condition.append(Member.birth_year >= year - category.max_age)
+        return int(db.session.scalar(select(func.count()).where(*condition)) or 0)
+    pair = json.dumps({attribute.key: category.code}, ensure_ascii=False, separators=(",", ":"))
+    needle = pair[1:-1]  # '"gender":"f"' as it appears inside the canonical text
+    raw = type_coerce(Member.attributes, Text)
+    condition_text = or_(
+        raw.contains(needle + ",", autoescape=True), raw.contains(needle + "}", autoescape=True)
+    )
+    return int(db.session.scalar(select(func.count()).where(not_left, condition_text)) or 0)
