@@ -17,7 +17,6 @@ import numpy as np
 from sqlalchemy import (
     ColumnElement,
     Text,
-    exists,
     func,
     or_,
     select,
@@ -31,7 +30,6 @@ from panel.models import (
     Attribute,
     AttributeKind,
     Category,
-    Consent,
     Member,
     MemberStatus,
     PopulationFigure,
@@ -150,27 +148,21 @@ def panel_counts(on: date | None = None) -> PanelCounts:
     on = on or today()
     now = utcnow()
     paused = func.coalesce(Member.paused_until >= on, False)
-    by_state: dict[tuple[MemberStatus, bool], int] = {
-        (status, bool(is_paused)): int(n)
-        for status, is_paused, n in db.session.execute(
-            select(Member.status, paused, func.count()).group_by(Member.status, paused)
+    lapsed = func.coalesce(Member.consent_expires_at <= now, True)
+    by_state: dict[tuple[MemberStatus, bool, bool], int] = {
+        (status, bool(is_paused), bool(is_lapsed)): int(n)
+        for status, is_paused, is_lapsed, n in db.session.execute(
+            select(Member.status, paused, lapsed, func.count()).group_by(
+                Member.status, paused, lapsed
+            )
         )
     }
 
     def total(status: MemberStatus, *flags: bool) -> int:
-        return sum(by_state.get((status, flag), 0) for flag in flags)
+        return sum(
+            n for (s, is_paused, _), n in by_state.items() if s is status and is_paused in flags
+        )
 
-    valid_consent = exists().where(
-        Consent.member_id == Member.id,
-        Consent.withdrawn_at.is_(None),
-        Consent.given_at <= now,
-        Consent.expires_at > now,
-    )
-    # The slow part at scale (about 1 s on PostgreSQL for a million members with consents):
-    # one index probe per member. A consent expiry kept on ``member`` would make it free.
-    lapsed = db.session.scalar(
-        select(func.count()).select_from(Member).where(counted_members(), ~valid_consent)
-    )
     confirmed = total(MemberStatus.ACTIVE, True, False)
     return PanelCounts(
         pending=total(MemberStatus.PENDING, True, False),
@@ -178,7 +170,9 @@ def panel_counts(on: date | None = None) -> PanelCounts:
         active=total(MemberStatus.ACTIVE, False),
         paused=total(MemberStatus.ACTIVE, True),
         left=total(MemberStatus.LEFT, True, False),
-        consent_lapsed=int(lapsed or 0),
+        consent_lapsed=sum(
+            n for (s, _, is_lapsed), n in by_state.items() if s is MemberStatus.ACTIVE and is_lapsed
+        ),
     )
 
 

@@ -35,5 +35,15 @@ def give_consent(member: Member, source: str = "web", at: datetime | None = None
         source=source,
     )
     member.consents.append(consent)
+    member.consent_expires_at = max(consent.expires_at, member.consent_expires_at or at)
     db.session.add(consent)
     return consent
+
+
+def withdraw_consent(member: Member, at: datetime | None = None) -> None:
+    """Withdraw every consent in force: the member is never sampled or mailed on it again."""
+    at = at or utcnow()
+    for consent in member.consents:
+        if consent.withdrawn_at is None:
+            consent.withdrawn_at = at
+    member.consent_expires_at = None

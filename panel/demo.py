@@ -135,6 +135,7 @@ def _demo_members(figures: dict[tuple[str, str, str, str], int], count: int, see
             confirmed_at=None if kind == 1 else joined + timedelta(hours=2),
             profile_checked_at=None if kind == 1 else joined + timedelta(hours=2),
             paused_until=(now + timedelta(days=60)).date() if kind == 2 else None,
+            consent_expires_at=add_years(joined, current_app.config["CONSENT_YEARS"]),
             contact=MemberContact(email=f"borger{i:05d}@{DEMO_DOMAIN}", name=f"Demoborger {i}"),
         )
         if kind == 3:
@@ -145,9 +146,12 @@ def _demo_members(figures: dict[tuple[str, str, str, str], int], count: int, see
                 text_version=CONSENT_VERSION,
                 given_at=joined,
                 expires_at=add_years(joined, current_app.config["CONSENT_YEARS"]),
+                withdrawn_at=member.left_at,
                 source="web",
             )
         )
+        if member.left_at is not None:
+            member.consent_expires_at = None
         db.session.add(member)
     return count
 

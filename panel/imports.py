@@ -13,7 +13,6 @@ import io
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import IO, Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -21,9 +20,9 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import DateTime, String, Text, insert, literal, select, type_coerce
+from sqlalchemy.orm import selectinload
 
 from extensions import db
-from panel.auth import issue_token
 from panel.clock import utcnow
 from panel.consent import CONSENT_VERSION, add_years
 from panel.demographics import (
@@ -33,7 +32,7 @@ from panel.demographics import (
     load_attributes,
     validate_attributes,
 )
-from panel.mail import queue_mail
+from panel.members import send_confirmation
 from panel.models import (
     Attribute,
     AttributeKind,
@@ -41,7 +40,6 @@ from panel.models import (
     Member,
     MemberContact,
     MemberStatus,
-    TokenPurpose,
 )
 
 #: Ages a member may have; the panel is for adults.
@@ -304,6 +302,7 @@ def _create(rows: Sequence[_Row], consent_given: bool) -> None:
                     "source": "import",
                     "joined_at": now,
                     "confirmed_at": now if consent_given else None,
+                    "consent_expires_at": expires if consent_given else None,
                     "profile_checked_at": now if consent_given else None,
                 }
                 for row in batch
@@ -331,23 +330,16 @@ def _create(rows: Sequence[_Row], consent_given: bool) -> None:
                 )
             )
         else:
-            _send_confirmations({id_: row.email for id_, row in zip(ids, batch, strict=True)})
+            _send_confirmations(ids)
 
 
-def _send_confirmations(addresses: dict[int, str]) -> None:
-    """The confirmation mail a member who joins on the web gets (as ``join_panel`` sends it)."""
-    base_url = str(current_app.config["BASE_URL"]).rstrip("/")
-    max_age: timedelta = current_app.config["CONFIRM_LINK_MAX_AGE"]
-    for member in db.session.scalars(select(Member).where(Member.id.in_(list(addresses)))):
-        token = issue_token(member, TokenPurpose.CONFIRM, max_age)
-        queue_mail(
-            "confirm",
-            addresses[member.id],
-            language=member.language,
-            member=member,
-            link=f"{base_url}/confirm/{token}",
-            days=max_age.days,
-        )
+def _send_confirmations(ids: Sequence[int]) -> None:
+    """The confirmation mail a member who joins on the web gets."""
+    members = db.session.scalars(
+        select(Member).where(Member.id.in_(ids)).options(selectinload(Member.contact))
+    )
+    for member in members:
+        send_confirmation(member)
 
 
 def _safe_cell(value: str | None) -> str:

@@ -14,13 +14,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, inspect, or_, select
+from sqlalchemy import inspect, or_, select
 from sqlalchemy.orm import selectinload
 
 from extensions import db
 from panel.auth import consume_token, issue_token
 from panel.clock import utcnow
-from panel.consent import give_consent
+from panel.consent import give_consent, withdraw_consent
 from panel.demographics import category_indexes, load_attributes, validate_attributes
 from panel.mail import queue_mail
 from panel.models import (
@@ -130,11 +130,16 @@ def join_panel(details: MemberDetails, now: datetime | None = None) -> Member:
     db.session.add(member)
     give_consent(member, source="web", at=now)
     db.session.flush()
-    max_age: timedelta = current_app.config["CONFIRM_LINK_MAX_AGE"]
-    token = issue_token(member, TokenPurpose.CONFIRM, max_age)
-    _mail("confirm", member, link=_link(f"/confirm/{token}"), days=max_age.days)
+    send_confirmation(member)
     log.info("member %s joined (pending confirmation)", member.id)
     return member
+
+
+def send_confirmation(member: Member) -> OutboxMessage:
+    """Mail a pending member the link that confirms their address (double opt-in)."""
+    max_age: timedelta = current_app.config["CONFIRM_LINK_MAX_AGE"]
+    token = issue_token(member, TokenPurpose.CONFIRM, max_age)
+    return _mail("confirm", member, link=_link(f"/confirm/{token}"), days=max_age.days)
 
 
 def confirm_member(raw_token: str, now: datetime | None = None) -> Member | None:
@@ -144,6 +149,10 @@ def confirm_member(raw_token: str, now: datetime | None = None) -> Member | None
         return None
     if member.status is MemberStatus.PENDING:
         member.confirm(now)
+        if member.current_consent(now or utcnow()) is None:
+            # imported without paper consent: the confirmation page states that confirming
+            # is consenting, with the full text one link away
+            give_consent(member, source="confirm", at=now)
         log.info("member %s confirmed", member.id)
     return member
 
@@ -217,20 +226,12 @@ def leave_panel(member: Member, now: datetime | None = None) -> None:
     """The member stops taking part and withdraws consent; never mailed or sampled again."""
     now = now or utcnow()
     member.leave(now)
-    for consent in member.consents:
-        if consent.withdrawn_at is None:
-            consent.withdrawn_at = now
+    withdraw_consent(member, now)
     log.info("member %s left the panel", member.id)
 
 
-def consent_expires_at(member: Member) -> datetime | None:
-    """When the member's latest consent lapses (None if they never gave one)."""
-    dates = [c.expires_at for c in member.consents if c.withdrawn_at is None]
-    return max(dates) if dates else None
-
-
 def can_renew_consent(member: Member, now: datetime | None = None) -> bool:
-    expires = consent_expires_at(member)
+    expires = member.consent_expires_at
     return expires is None or expires - (now or utcnow()) <= RENEWAL_WINDOW
 
 
@@ -378,20 +379,14 @@ def queue_consent_renewals(now: datetime | None = None) -> int:
     opened does not count, so the next consent period gets its own reminder.
     """
     now = now or utcnow()
-    latest = (
-        select(Consent.member_id, func.max(Consent.expires_at).label("expires_at"))
-        .where(Consent.withdrawn_at.is_(None))
-        .group_by(Consent.member_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        _mailable()
-        .add_columns(latest.c.expires_at)
-        .join(latest, latest.c.member_id == Member.id)
-        .where(latest.c.expires_at <= now + RENEWAL_REMINDER)
+    due = db.session.scalars(
+        _mailable().where(Member.consent_expires_at <= now + RENEWAL_REMINDER)
     ).all()
     sent = 0
-    for member, expires_at in rows:
+    for member in due:
+        expires_at = member.consent_expires_at
+        if expires_at is None:  # never: the query compares it
+            continue
         requested = member.consent_renewal_requested_at
         if requested is not None and requested >= expires_at - RENEWAL_REMINDER:
             continue

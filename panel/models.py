@@ -119,6 +119,9 @@ class Member(UserMixin, Base):
     profile_checked_at: Mapped[datetime | None] = mapped_column(DateTime)
     #: Last time we mailed them to check their profile (so the job asks once per period).
     profile_check_requested_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: When the consent in force lapses; None without one. Written only by panel.consent, so
+    #: head counts and sampling eligibility need no join with the consent history.
+    consent_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
     #: Last time we mailed them that their consent is about to lapse.
     consent_renewal_requested_at: Mapped[datetime | None] = mapped_column(DateTime)
 

@@ -141,7 +141,7 @@ def _render_profile(status: int = 200, **forms: Any) -> ResponseReturnValue:
         "panel/profile.html",
         member=member,
         summary=members.attribute_summary(member, load_attributes(), _language()),
-        consent_expires_at=members.consent_expires_at(member),
+        consent_expires_at=member.consent_expires_at,
         can_renew=members.can_renew_consent(member),
         action=ActionForm(),
         **forms,

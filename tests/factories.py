@@ -55,7 +55,9 @@ class MemberFactory(_Base):
         if extracted is False:
             return
         now = utcnow()
-        self.consents.append(
-            Consent(text_version="2026-11", given_at=now, expires_at=now + timedelta(days=1825))
+        consent = Consent(
+            text_version="2026-11", given_at=now, expires_at=now + timedelta(days=1825)
         )
+        self.consents.append(consent)
+        self.consent_expires_at = consent.expires_at
         db.session.flush()

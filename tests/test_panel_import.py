@@ -172,3 +172,20 @@ def test_export_streams_one_row_per_member(client, attributes):
     assert anna["joined"] == today().isoformat() == anna["confirmed"]
     assert gone["status"] == "left" and gone["left"] == today().isoformat()
     assert gone["name"] == "'=HYPERLINK(1)"  # never a live formula in a spreadsheet
+
+
+def test_imported_member_without_paper_consent_consents_by_confirming(attributes, client):
+    run_import(GOOD, consent_given=False)
+    member = db.session.scalar(select(Member).join(MemberContact).filter_by(email="bo@example.dk"))
+    assert member.status is MemberStatus.PENDING
+    assert member.consents == []
+
+    (mail,) = sent_mail(to="bo@example.dk", kind="confirm")
+    page = client.get(link_in(mail, "/confirm/")).get_data(as_text=True)
+    assert "/about" in page  # the consent text is one link away before confirming
+    client.post(link_in(mail, "/confirm/"))
+
+    db.session.refresh(member)
+    assert member.status is MemberStatus.ACTIVE
+    assert [c.source for c in member.consents] == ["confirm"]
+    assert member.consent_expires_at > utcnow() + timedelta(days=4 * 365)

@@ -78,11 +78,11 @@ def test_consent_renewal_mail_goes_once_per_consent_in_the_members_language(app)
     now = utcnow()
     soon = member_with("soon@example.dk", language="en")
     (consent,) = soon.consents
-    consent.expires_at = now + timedelta(days=30)
+    consent.expires_at = soon.consent_expires_at = now + timedelta(days=30)
     member_with("later@example.dk")  # consent valid for five more years
     lapsed = member_with("lapsed@example.dk")
     lapsed.consents[0].given_at = now - timedelta(days=2000)
-    lapsed.consents[0].expires_at = now - timedelta(days=10)
+    lapsed.consents[0].expires_at = lapsed.consent_expires_at = now - timedelta(days=10)
     db.session.commit()
 
     assert queue_consent_renewals(now) == 2

@@ -139,7 +139,7 @@ def test_a_pause_beyond_a_year_or_in_the_past_is_refused(logged_in, member, unti
 def test_consent_close_to_lapsing_can_be_renewed(logged_in, member):
     (consent,) = member.consents
     consent.given_at = utcnow() - timedelta(days=5 * 365 - 30)
-    consent.expires_at = utcnow() + timedelta(days=30)
+    consent.expires_at = member.consent_expires_at = utcnow() + timedelta(days=30)
     db.session.commit()
     assert "Forny mit samtykke" in logged_in.get("/profile").get_data(as_text=True)
     logged_in.post("/profile/consent")

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 80628edda73b
+Revision ID: 1097e1b02796
 Revises:
-Create Date: 2026-11-23 10:58:17.474353
+Create Date: 2026-11-23 11:35:12.754786
 
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "80628edda73b"
+revision = "1097e1b02796"
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -50,6 +50,7 @@ def upgrade():
         sa.Column("paused_until", sa.Date(), nullable=True),
         sa.Column("profile_checked_at", sa.DateTime(), nullable=True),
         sa.Column("profile_check_requested_at", sa.DateTime(), nullable=True),
+        sa.Column("consent_expires_at", sa.DateTime(), nullable=True),
         sa.Column("consent_renewal_requested_at", sa.DateTime(), nullable=True),
         sa.CheckConstraint("language IN ('da', 'en')", name=op.f("ck_member_language_known")),
         sa.CheckConstraint(
