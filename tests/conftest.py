@@ -78,9 +78,25 @@ def app_config(database_url: str, tmp_path: Any) -> dict[str, Any]:
     return make_config(database_url, tmp_path)
 
 
+class RequestScopedClient(FlaskClient):
+    """Each request gets an app context of its own, as in production.
+
+    Without this, every request of a test would share the test's app context, and so
+    ``g`` (Flask-Babel's chosen language, per-request flags) and the database session;
+    the request's own session commits, and the test's session then reads afresh.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()  # the test reads what the request committed, not its cache
+        return response
+
+
 @pytest.fixture
 def app(app_config: dict[str, Any]) -> Iterator[Flask]:
     app = create_app(app_config)
+    app.test_client_class = RequestScopedClient
     with app.app_context():
         yield app
         db.session.rollback()
