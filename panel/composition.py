@@ -25,7 +25,7 @@ from sqlalchemy import (
 
 from extensions import db
 from panel.clock import today, utcnow
-from panel.demographics import age_band
+from panel.demographics import age_band, load_attributes
 from panel.models import (
     Attribute,
     AttributeKind,
@@ -34,6 +34,7 @@ from panel.models import (
     MemberStatus,
     PopulationFigure,
     PopulationTable,
+    dumps_canonical,
 )
 
 #: A category is under-represented when its share of members is below this fraction
@@ -317,6 +318,44 @@ def cross_table(
     )
 
 
+@dataclass(frozen=True)
+class Overview:
+    """Everything the staff overview page shows."""
+
+    counts: PanelCounts
+    marginals: list[Marginal]
+    #: The chosen pair of attributes, or None when fewer than two distinct ones are chosen.
+    cross: CrossTable | None
+    population: PopulationTable | None
+
+
+def composition_attributes() -> list[Attribute]:
+    """The attributes the composition shows: those used for weighting that have categories."""
+    return [a for a in load_attributes() if a.weighting and a.categories]
+
+
+def overview_figures(rows_key: str | None, columns_key: str | None, language: str) -> Overview:
+    """The overview's figures: head counts, one table per attribute, and one cross table.
+
+    Two queries over ``member`` whatever the panel's size (the head counts and the
+    grouped scan); ``bench/bench_panel.py`` times this at a million members.
+    """
+    attributes = composition_attributes()
+    by_key = {a.key: a for a in attributes}
+    groups = member_groups()
+    table = latest_population_table()
+    cells = population_cells(table)
+    cross = None
+    if rows_key in by_key and columns_key in by_key and rows_key != columns_key:
+        cross = cross_table(groups, by_key[rows_key], by_key[columns_key], cells, language)
+    return Overview(
+        counts=panel_counts(),
+        marginals=[marginal(groups, a, cells, language) for a in attributes],
+        cross=cross,
+        population=table,
+    )
+
+
 def members_in_category(attribute: Attribute, category: Category) -> int:
     """Members (not left) who have this category, so it cannot be deleted under them."""
     not_left = Member.status != MemberStatus.LEFT
@@ -328,8 +367,9 @@ def members_in_category(attribute: Attribute, category: Category) -> int:
         if category.max_age is not None:
             condition.append(Member.birth_year >= year - category.max_age)
         return int(db.session.scalar(select(func.count()).where(*condition)) or 0)
-    pair = json.dumps({attribute.key: category.code}, ensure_ascii=False, separators=(",", ":"))
-    needle = pair[1:-1]  # '"gender":"f"' as it appears inside the canonical text
+    needle = dumps_canonical({attribute.key: category.code})[
+        1:-1
+    ]  # '"gender":"f"' as it appears inside the canonical text
     raw = type_coerce(Member.attributes, Text)
     condition_text = or_(
         raw.contains(needle + ",", autoescape=True), raw.contains(needle + "}", autoescape=True)

@@ -27,15 +27,7 @@ from wtforms.fields.choices import SelectChoice
 from extensions import db
 from panel.auth import staff_required
 from panel.clock import today
-from panel.composition import (
-    cross_table,
-    latest_population_table,
-    marginal,
-    member_groups,
-    members_in_category,
-    panel_counts,
-    population_cells,
-)
+from panel.composition import composition_attributes, members_in_category, overview_figures
 from panel.demographics import age_band, load_attributes
 from panel.imports import current_language, export_members, import_members
 from panel.members import attribute_summary
@@ -71,31 +63,24 @@ PER_PAGE = 50
 @staff_required
 def overview() -> ResponseReturnValue:
     language = current_language()
-    attributes = [a for a in load_attributes() if a.weighting and a.categories]
-    by_key = {a.key: a for a in attributes}
+    attributes = composition_attributes()
+    keys = [a.key for a in attributes]
     form = CompositionPairForm(request.args)
     choices = [SelectChoice(a.key, a.label(language)) for a in attributes]
     form.rows.choices = form.columns.choices = choices
-    keys = list(by_key)
-    form.rows.data = form.rows.data if form.rows.data in by_key else _first("age", keys, 0)
+    form.rows.data = form.rows.data if form.rows.data in keys else _first("age", keys, 0)
     form.columns.data = (
-        form.columns.data if form.columns.data in by_key else _first("gender", keys, 1)
+        form.columns.data if form.columns.data in keys else _first("gender", keys, 1)
     )
-    groups = member_groups()
-    table = latest_population_table()
-    cells = population_cells(table)
-    cross = None
-    if form.rows.data and form.columns.data and form.rows.data != form.columns.data:
-        rows, columns = by_key[form.rows.data], by_key[form.columns.data]
-        cross = cross_table(groups, rows, columns, cells, language)
+    figures = overview_figures(form.rows.data, form.columns.data, language)
     return render_template(
         "staff/overview.html",
-        counts=panel_counts(),
-        marginals=[marginal(groups, a, cells, language) for a in attributes],
-        cross=cross,
         form=form,
-        population=table,
         language=language,
+        counts=figures.counts,
+        marginals=figures.marginals,
+        cross=figures.cross,
+        population=figures.population,
     )
 
 
