@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, insert, text
 from app import create_app, normalise_database_url
 from extensions import db
 from panel.clock import utcnow
+from panel.consent import add_years
 from panel.demo import synthetic_population
 from panel.demographics import AGE_BANDS, install_default_attributes
 from panel.models import Member, MemberStatus
@@ -114,6 +115,7 @@ def bulk_members(n: int, batch: int = 20_000) -> None:
                 "synthetic": True,
                 "joined_at": now,
                 "confirmed_at": now,
+                "consent_expires_at": add_years(now, 5),
             }
         )
         if len(rows) == batch:

@@ -145,35 +145,38 @@ def counted_members() -> ColumnElement[bool]:
 
 
 def panel_counts(on: date | None = None) -> PanelCounts:
-    """All head counts: one grouped scan of ``member``, one count of lapsed consents."""
+    """All head counts, as three index-only counts (fast at a million members).
+
+    Paused and lapsed members are each counted by a range over an index on
+    (status, paused_until) or (status, consent_expires_at) rather than by grouping every
+    row on computed flags, which made SQLite read every row of the table.
+    """
     on = on or today()
     now = utcnow()
-    paused = func.coalesce(Member.paused_until >= on, False)
-    lapsed = func.coalesce(Member.consent_expires_at <= now, True)
-    by_state: dict[tuple[MemberStatus, bool, bool], int] = {
-        (status, bool(is_paused), bool(is_lapsed)): int(n)
-        for status, is_paused, is_lapsed, n in db.session.execute(
-            select(Member.status, paused, lapsed, func.count()).group_by(
-                Member.status, paused, lapsed
-            )
+    by_status = {
+        status: int(n)
+        for status, n in db.session.execute(
+            select(Member.status, func.count()).group_by(Member.status)
         )
     }
-
-    def total(status: MemberStatus, *flags: bool) -> int:
-        return sum(
-            n for (s, is_paused, _), n in by_state.items() if s is status and is_paused in flags
+    active_members = select(func.count()).where(Member.status == MemberStatus.ACTIVE)
+    paused = db.session.scalar(active_members.where(Member.paused_until >= on)) or 0
+    lapsed = (
+        db.session.scalar(
+            active_members.where(
+                or_(Member.consent_expires_at.is_(None), Member.consent_expires_at <= now)
+            )
         )
-
-    confirmed = total(MemberStatus.ACTIVE, True, False)
+        or 0
+    )
+    confirmed = by_status.get(MemberStatus.ACTIVE, 0)
     return PanelCounts(
-        pending=total(MemberStatus.PENDING, True, False),
+        pending=by_status.get(MemberStatus.PENDING, 0),
         confirmed=confirmed,
-        active=total(MemberStatus.ACTIVE, False),
-        paused=total(MemberStatus.ACTIVE, True),
-        left=total(MemberStatus.LEFT, True, False),
-        consent_lapsed=sum(
-            n for (s, _, is_lapsed), n in by_state.items() if s is MemberStatus.ACTIVE and is_lapsed
-        ),
+        active=confirmed - paused,
+        paused=paused,
+        left=by_status.get(MemberStatus.LEFT, 0),
+        consent_lapsed=lapsed,
     )
 
 

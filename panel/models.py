@@ -91,7 +91,11 @@ class Member(UserMixin, Base):
     __table_args__ = (
         CheckConstraint("birth_year BETWEEN 1900 AND 2100", name="birth_year_range"),
         CheckConstraint("language IN ('da', 'en')", name="language_known"),
+        # the composition's one GROUP BY, answered from the index alone
         Index("ix_member_status_attributes", "status", "attributes", "birth_year"),
+        # head counts and eligibility: paused and lapsed members are ranges of these
+        Index("ix_member_status_paused_until", "status", "paused_until"),
+        Index("ix_member_status_consent_expires_at", "status", "consent_expires_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

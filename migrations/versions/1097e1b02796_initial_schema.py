@@ -2,7 +2,7 @@
 
 Revision ID: 1097e1b02796
 Revises:
-Create Date: 2026-11-23 11:35:12.754786
+Create Date: 2026-11-23 11:42:43.224447
 
 """
 
@@ -61,6 +61,12 @@ def upgrade():
     with op.batch_alter_table("member", schema=None) as batch_op:
         batch_op.create_index(
             "ix_member_status_attributes", ["status", "attributes", "birth_year"], unique=False
+        )
+        batch_op.create_index(
+            "ix_member_status_consent_expires_at", ["status", "consent_expires_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_member_status_paused_until", ["status", "paused_until"], unique=False
         )
 
     op.create_table(
@@ -285,6 +291,8 @@ def downgrade():
     op.drop_table("attribute_category")
     op.drop_table("staff_user")
     with op.batch_alter_table("member", schema=None) as batch_op:
+        batch_op.drop_index("ix_member_status_paused_until")
+        batch_op.drop_index("ix_member_status_consent_expires_at")
         batch_op.drop_index("ix_member_status_attributes")
 
     op.drop_table("member")
