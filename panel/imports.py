@@ -23,6 +23,7 @@ from sqlalchemy import DateTime, String, Text, insert, literal, select, type_coe
 from sqlalchemy.orm import selectinload
 
 from extensions import db
+from panel.bulk import bulk_insert
 from panel.clock import utcnow
 from panel.consent import CONSENT_VERSION, add_years
 from panel.demographics import (
@@ -291,8 +292,8 @@ def _create(rows: Sequence[_Row], consent_given: bool) -> None:
     expires = add_years(now, current_app.config["CONSENT_YEARS"])
     for start in range(0, len(rows), BATCH):
         batch = rows[start : start + BATCH]
-        ids = db.session.scalars(
-            insert(Member).returning(Member.id, sort_by_parameter_order=True),
+        ids = bulk_insert(
+            Member,
             [
                 {
                     "status": MemberStatus.ACTIVE if consent_given else MemberStatus.PENDING,
@@ -300,6 +301,7 @@ def _create(rows: Sequence[_Row], consent_given: bool) -> None:
                     "birth_year": row.birth_year,
                     "attributes": row.attributes,
                     "source": "import",
+                    "synthetic": False,
                     "joined_at": now,
                     "confirmed_at": now if consent_given else None,
                     "consent_expires_at": expires if consent_given else None,
@@ -307,9 +309,9 @@ def _create(rows: Sequence[_Row], consent_given: bool) -> None:
                 }
                 for row in batch
             ],
-        ).all()
-        db.session.execute(
-            insert(MemberContact),
+        )
+        bulk_insert(
+            MemberContact,
             [
                 {"member_id": id_, "email": row.email, "name": row.name}
                 for id_, row in zip(ids, batch, strict=True)

@@ -59,7 +59,9 @@ class MemberImportForm(FlaskForm):
     consent_given = BooleanField(_l("Consent was given on paper or by phone"))
 
 
-class AttributeForm(FlaskForm):
+class LabelsForm(FlaskForm):
+    """The Danish and English labels every attribute and category has."""
+
     label_da = StringField(
         _l("Danish label"),
         validators=[DataRequired(message=_l("Enter a Danish label.")), Length(max=100)],
@@ -68,6 +70,9 @@ class AttributeForm(FlaskForm):
         _l("English label"),
         validators=[DataRequired(message=_l("Enter an English label.")), Length(max=100)],
     )
+
+
+class AttributeForm(LabelsForm):
     required = BooleanField(_l("Required when joining"))
     weighting = BooleanField(_l("Used for composition and weighting"))
     aliases = StringField(
@@ -75,15 +80,7 @@ class AttributeForm(FlaskForm):
     )
 
 
-class CategoryLabelsForm(FlaskForm):
-    label_da = StringField(
-        _l("Danish label"),
-        validators=[DataRequired(message=_l("Enter a Danish label.")), Length(max=100)],
-    )
-    label_en = StringField(
-        _l("English label"),
-        validators=[DataRequired(message=_l("Enter an English label.")), Length(max=100)],
-    )
+class CategoryLabelsForm(LabelsForm):
     aliases = StringField(
         _l("Other spellings in CSV files"), validators=[Optional(), Length(max=500)]
     )
