@@ -64,6 +64,21 @@ class Config:
     #: Members are asked to check their profile this often.
     PROFILE_CHECK_DAYS = int(os.environ.get("PROFILE_CHECK_DAYS", "365"))
 
+    #: Sent mail is deleted this many days after it was sent (the retention job).
+    MAIL_RETENTION_DAYS = int(os.environ.get("MAIL_RETENTION_DAYS", "90"))
+
+    #: Run the scheduler inside web workers too (one runs jobs at a time, by a database
+    #: lock); off by default: run ``flask --app app scheduler`` in a process of its own.
+    SCHEDULER_ENABLED = _bool("SCHEDULER_ENABLED", False)
+    #: The zone of daily job times ("08:00" is Copenhagen time, summer and winter).
+    SCHEDULER_TIMEZONE = os.environ.get("SCHEDULER_TIMEZONE", "Europe/Copenhagen")
+    #: How often the scheduler looks for due jobs.
+    SCHEDULER_TICK_SECONDS = float(os.environ.get("SCHEDULER_TICK_SECONDS", "60"))
+    #: A crashed runner's lock (SQLite) is free after this; renewed every third of it.
+    SCHEDULER_LOCK_LEASE_SECONDS = float(os.environ.get("SCHEDULER_LOCK_LEASE_SECONDS", "60"))
+    #: How often a standby scheduler tries to take over the runner lock.
+    SCHEDULER_STANDBY_SECONDS = float(os.environ.get("SCHEDULER_STANDBY_SECONDS", "30"))
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)

@@ -1,9 +1,10 @@
-"""Command-line tools: ``flask --app app demo``, ``mail deliver``, ``staff create``."""
+"""Command-line tools: ``flask --app app demo`` and ``staff create``.
+
+Scheduled work (mail delivery, yearly mails) runs through ``waves tick`` / ``scheduler``."""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 import click
 from flask import Flask
@@ -13,33 +14,7 @@ from extensions import db
 from panel.auth import hash_password
 from panel.models import Role, StaffUser
 
-mail_cli = AppGroup("mail", help="The mail outbox.")
-panel_cli = AppGroup("panel", help="Keeping the panel healthy.")
 staff_cli = AppGroup("staff", help="Staff accounts.")
-
-
-@mail_cli.command("deliver")
-def deliver_command() -> None:
-    """Send every due message in the outbox once."""
-    from panel.mail import deliver_outbox
-
-    sent, failed = deliver_outbox()
-    click.echo(f"sent {sent}, failed {failed}")
-
-
-@panel_cli.command("reminders")
-@click.option("--now", type=click.DateTime(), default=None, help="Act as at this UTC time.")
-def reminders_command(now: datetime | None) -> None:
-    """Queue the yearly profile-check and consent-renewal mails that are due (idempotent)."""
-    from panel.mail import deliver_outbox
-    from panel.members import queue_consent_renewals, queue_profile_checks
-
-    checks = queue_profile_checks(now)
-    renewals = queue_consent_renewals(now)
-    db.session.commit()
-    sent, failed = deliver_outbox()
-    click.echo(f"profile checks {checks}, consent renewals {renewals}")
-    click.echo(f"sent {sent}, failed {failed}")
 
 
 @staff_cli.command("create")
@@ -78,7 +53,5 @@ def demo_command(as_json: bool, members: int) -> None:
 
 
 def register(app: Flask) -> None:
-    app.cli.add_command(mail_cli)
-    app.cli.add_command(panel_cli)
     app.cli.add_command(staff_cli)
     app.cli.add_command(demo_command)

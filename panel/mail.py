@@ -81,8 +81,8 @@ def queue_mail(
 ) -> OutboxMessage:
     """Render ``templates/emails/<kind>.txt`` (and ``<kind>_subject.txt``) into the outbox.
 
-    The caller commits; the message is then sent after the request, or by the next
-    ``flask --app app mail deliver`` (the scheduler runs it every minute).
+    The caller commits; the message is then sent after the request, or by the
+    scheduler's every-minute delivery job (``surveys.jobs``).
     """
     with force_locale(language):
         context.setdefault("base_url", current_app.config["BASE_URL"])

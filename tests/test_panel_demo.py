@@ -44,23 +44,3 @@ def test_demo_logins_work_for_every_role(runner, client):
         )
         assert response.status_code == 302, role
         client.post("/logout")
-
-
-def test_reminders_command_asks_each_due_member_once(runner, app):
-    from datetime import timedelta
-
-    from panel.clock import utcnow
-    from tests.factories import MemberFactory
-    from tests.helpers import sent_mail
-
-    old = utcnow() - timedelta(days=400)
-    member = MemberFactory(profile_checked_at=old)
-    MemberFactory()  # checked just now: not due
-    db.session.commit()
-
-    first = runner.invoke(args=["panel", "reminders"])
-    second = runner.invoke(args=["panel", "reminders"])
-
-    assert "profile checks 1" in first.output, first.output
-    assert "profile checks 0" in second.output, second.output
-    assert len(sent_mail(to=member.contact.email, kind="profile_check")) == 1
