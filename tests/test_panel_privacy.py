@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from extensions import db
 from panel.demographics import install_default_attributes
 from panel.models import Consent, LoginToken, Member, MemberContact, OutboxMessage
-from surveys.models import Answer, Response
+from surveys.models import Answer, Questionnaire, Response
 from tests.factories import MemberFactory
 from tests.helpers import login_member, sent_mail
 
@@ -23,10 +23,14 @@ def member(app):
         contact=MemberContact(email="karen@example.dk", name="Karen Jensen"),
     )
     other = MemberFactory(contact=MemberContact(email="ole@example.dk", name="Ole Hansen"))
+    questionnaire = Questionnaire(title={"da": "Trafik"})
+    db.session.add(questionnaire)
     db.session.flush()
-    response = Response(member_id=member.id, attributes={"gender": "f"})
+    response = Response(
+        questionnaire=questionnaire, member_id=member.id, attributes={"gender": "f"}
+    )
     response.answers.append(Answer(question_key="q1", value="Bedre busser"))
-    db.session.add_all([response, Response(member_id=other.id)])
+    db.session.add_all([response, Response(questionnaire=questionnaire, member_id=other.id)])
     db.session.commit()
     return member
 
