@@ -4,8 +4,11 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# links in the demo's mails and printed logins point at the server `make demo` starts
+BASE_URL ?= http://$(HOST):$(PORT)
+export BASE_URL
 
-.PHONY: install translations demo test lint bench screenshots
+.PHONY: install translations extract demo test lint bench
 
 install: $(VENV)/.installed translations
 
