@@ -6,11 +6,19 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    # the model modules register their tables with the metadata
-    from surveys import jobs, models, scheduler  # noqa: F401
+    # the model modules register their tables with the metadata, views_builder_exchange
+    # its routes with the builder blueprint
+    from surveys import (  # noqa: F401
+        jobs,
+        models,
+        scheduler,
+        views_builder_exchange,
+    )
     from surveys.cli import register as register_commands
+    from surveys.views_builder import bp as builder
 
     register_commands(app)
+    app.register_blueprint(builder)
     if app.config.get("SCHEDULER_ENABLED"):
         # started by the first request, so only processes that serve requests (web
         # workers, after any fork) run it, never `flask db upgrade` and the like

@@ -79,16 +79,30 @@ def ensure_editable(questionnaire: Questionnaire) -> None:
         )
 
 
-def create_questionnaire(
-    title: Texts, languages: list[str] | None = None, **fields: Any
-) -> Questionnaire:
-    """A new draft; ``fields`` are Questionnaire columns (introduction, purpose, ...)."""
-    languages = list(languages or ["da", "en"])
+def _check_languages(languages: list[str]) -> None:
     bad = [code for code in languages if not LANGUAGE_PATTERN.match(code)]
     if bad or len(set(languages)) != len(languages):
         raise QuestionError(_("Not a list of language codes: %(codes)s", codes=", ".join(bad)))
     if not {"da", "en"} <= set(languages):
         raise QuestionError(_("A questionnaire is offered in Danish and English at least."))
+
+
+def update_design(questionnaire: Questionnaire, languages: list[str], **fields: Any) -> None:
+    """Change the texts, checklist answers and languages of a draft (not its questions)."""
+    ensure_editable(questionnaire)
+    _check_languages(languages)
+    questionnaire.languages = list(languages)
+    for name, value in fields.items():
+        setattr(questionnaire, name, value)
+    logger.info("questionnaire %s: design changed", questionnaire.id)
+
+
+def create_questionnaire(
+    title: Texts, languages: list[str] | None = None, **fields: Any
+) -> Questionnaire:
+    """A new draft; ``fields`` are Questionnaire columns (introduction, purpose, ...)."""
+    languages = list(languages or ["da", "en"])
+    _check_languages(languages)
     questionnaire = Questionnaire(
         title=dict(title),
         languages=languages,
@@ -215,10 +229,16 @@ def _apply(question: Question, settings: dict[str, Any]) -> None:
 
 
 def _set_options(question: Question, choices: list[OptionSpec], rows: list[OptionSpec]) -> None:
-    question.options.clear()
+    """Keep each option whose (kind, code) stays, so the unique constraint on them holds
+    while the new list is written; the others are added or, orphaned, deleted."""
+    existing = {(option.kind, option.code): option for option in question.options}
+    wanted = []
     for kind, specs in ((OptionKind.CHOICE, choices), (OptionKind.STATEMENT, rows)):
         for code, label in specs:
-            question.options.append(Option(kind=kind, code=str(code), label=dict(label)))
+            option = existing.pop((kind, str(code)), None) or Option(kind=kind, code=str(code))
+            option.label = dict(label)
+            wanted.append(option)
+    question.options[:] = wanted
     _renumber(question.options)
 
 

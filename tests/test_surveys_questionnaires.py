@@ -200,3 +200,22 @@ def test_option_order_is_random_per_respondent_but_stable(english):
     assert len(orders) > 1
     assert option_order(uses, 7) == option_order(uses, 7)
     assert [o.code for o in option_order(q.question("q2"), 7)] == ["yes", "no"]
+
+
+def test_editing_options_keeps_those_that_stay_and_relabels_them(english):
+    """Saving a choice question's options again (same codes) must not trip over itself."""
+    q = stored(sample_questionnaire())
+    question = next(x for x in q.questions if x.type is QuestionType.SINGLE_CHOICE)
+    before = {o.code: o.id for o in question.options}
+    codes = list(before)
+    kept, dropped = codes[0], codes[-1]
+    new_options = [(code, both(f"{code} da", f"{code} en")) for code in codes if code != dropped]
+    new_options.append(("new", both("Ny", "New")))
+
+    update_question(question, options=new_options)
+    q = stored(q)
+    question = next(x for x in q.questions if x.type is QuestionType.SINGLE_CHOICE)
+
+    assert [o.code for o in question.options] == [c for c, _ in new_options]
+    assert {o.code: o.id for o in question.options}[kept] == before[kept]
+    assert question.options[0].label == both(f"{kept} da", f"{kept} en")
