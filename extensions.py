@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import enum
+from typing import Any
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -9,7 +12,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -25,6 +28,12 @@ class Base(DeclarativeBase):
             "pk": "pk_%(table_name)s",
         }
     )
+
+
+def value_enum(enum_class: type[enum.Enum], name: str, **options: Any) -> Enum:
+    """A column type storing an enum's values ("active"), not its member names ("ACTIVE"),
+    so the database reads like the domain and the values can be used in SQL as they are."""
+    return Enum(enum_class, name=name, values_callable=lambda e: [m.value for m in e], **options)
 
 
 db = SQLAlchemy(model_class=Base)

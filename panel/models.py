@@ -20,7 +20,6 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -31,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from extensions import Base
+from extensions import Base, value_enum
 from panel.clock import utcnow
 
 
@@ -81,7 +80,8 @@ class TokenPurpose(enum.StrEnum):
 
 
 class InvalidTransition(ValueError):
-    """Raised when a member is asked to move to a state it cannot reach from its current one."""
+    """Raised when a member, questionnaire or wave is asked to move to a state it cannot
+    reach from its current one (every state machine in Borgerpanel raises this)."""
 
 
 class Member(UserMixin, Base):
@@ -101,7 +101,7 @@ class Member(UserMixin, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: Where the member is in their life cycle; change it through the methods below.
     status: Mapped[MemberStatus] = mapped_column(
-        Enum(MemberStatus, name="member_status", values_callable=lambda e: [m.value for m in e]),
+        value_enum(MemberStatus, "member_status"),
         default=MemberStatus.PENDING,
     )
     #: The language of mails and pages for this member.
@@ -224,9 +224,7 @@ class LoginToken(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
-    purpose: Mapped[TokenPurpose] = mapped_column(
-        Enum(TokenPurpose, name="token_purpose", values_callable=lambda e: [m.value for m in e])
-    )
+    purpose: Mapped[TokenPurpose] = mapped_column(value_enum(TokenPurpose, "token_purpose"))
     #: SHA-256 of the token in the link; the token itself is never stored.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -245,9 +243,7 @@ class StaffUser(UserMixin, Base):
     name: Mapped[str] = mapped_column(String(200))
     #: argon2 hash (argon2-cffi's PasswordHasher).
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, name="staff_role", values_callable=lambda e: [m.value for m in e])
-    )
+    role: Mapped[Role] = mapped_column(value_enum(Role, "staff_role"))
     #: A deactivated account cannot log in; kept for the history of what it did.
     active: Mapped[bool] = mapped_column(default=True)
     language: Mapped[str] = mapped_column(String(5), default="da")
@@ -280,9 +276,7 @@ class Attribute(Base):
     key: Mapped[str] = mapped_column(String(40), unique=True)
     #: Label per language, e.g. {"da": "Køn", "en": "Gender"}.
     labels: Mapped[dict[str, str]] = mapped_column(JSON)
-    kind: Mapped[AttributeKind] = mapped_column(
-        Enum(AttributeKind, name="attribute_kind", values_callable=lambda e: [m.value for m in e])
-    )
+    kind: Mapped[AttributeKind] = mapped_column(value_enum(AttributeKind, "attribute_kind"))
     #: Asked when joining, and needed for weighting and composition.
     required: Mapped[bool] = mapped_column(default=True)
     #: Shown on the composition page and offered for weighting.

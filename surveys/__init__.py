@@ -13,6 +13,8 @@ def init_app(app: Flask) -> None:
         models,
         scheduler,
         views_builder_exchange,
+        wave_jobs,
+        wave_models,
     )
     from surveys.cli import register as register_commands
     from surveys.views_builder import bp as builder

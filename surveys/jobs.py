@@ -33,7 +33,6 @@ from sqlalchemy import (
     CursorResult,
     DateTime,
     Delete,
-    Enum,
     Index,
     Integer,
     String,
@@ -45,7 +44,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from extensions import Base, db
+from extensions import Base, db, value_enum
 from panel.clock import utcnow
 from panel.mail import deliver_outbox
 from panel.members import queue_consent_renewals, queue_profile_checks
@@ -84,7 +83,7 @@ class JobRun(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     outcome: Mapped[JobOutcome] = mapped_column(
-        Enum(JobOutcome, name="job_outcome", values_callable=lambda e: [m.value for m in e]),
+        value_enum(JobOutcome, "job_outcome"),
         default=JobOutcome.RUNNING,
     )
     #: What the job reported, e.g. "sent 12, failed 0".

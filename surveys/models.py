@@ -18,7 +18,6 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
-    Enum,
     Float,
     ForeignKey,
     Integer,
@@ -29,15 +28,12 @@ from sqlalchemy import (
 from sqlalchemy.ext.orderinglist import ordering_list
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from extensions import Base
+from extensions import Base, value_enum
 from panel.clock import utcnow
+from panel.models import InvalidTransition
 
 #: Per-language text, e.g. {"da": "Hvor ofte ...", "en": "How often ..."}.
 Texts = dict[str, str]
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e])
 
 
 class QuestionnaireState(enum.StrEnum):
@@ -76,10 +72,6 @@ class OptionKind(enum.StrEnum):
     STATEMENT = "statement"
 
 
-class InvalidTransition(ValueError):
-    """Raised when a questionnaire is asked to move to a state it cannot reach."""
-
-
 class Questionnaire(Base):
     """A questionnaire in one version, with the reasons for asking it (Nordjylland's checklist)."""
 
@@ -89,7 +81,7 @@ class Questionnaire(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: Where it is in its life; change it through the methods below.
     state: Mapped[QuestionnaireState] = mapped_column(
-        _enum(QuestionnaireState, "questionnaire_state"), default=QuestionnaireState.DRAFT
+        value_enum(QuestionnaireState, "questionnaire_state"), default=QuestionnaireState.DRAFT
     )
     #: Language codes offered, the default (Danish) first, e.g. ["da", "en", "ar"].
     languages: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["da", "en"])
@@ -213,7 +205,7 @@ class Question(Base):
     key: Mapped[str] = mapped_column(String(40))
     #: Identity across questionnaires (a UUID): copies and new versions keep it, for trends.
     concept: Mapped[str] = mapped_column(String(36), index=True)
-    type: Mapped[QuestionType] = mapped_column(_enum(QuestionType, "question_type"))
+    type: Mapped[QuestionType] = mapped_column(value_enum(QuestionType, "question_type"))
     text: Mapped[Texts] = mapped_column(JSON, default=dict)
     #: Help shown under the question, per language; may be empty.
     hint: Mapped[Texts] = mapped_column(JSON, default=dict)
@@ -273,7 +265,7 @@ class Option(Base):
     question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer, default=0)
     kind: Mapped[OptionKind] = mapped_column(
-        _enum(OptionKind, "option_kind"), default=OptionKind.CHOICE
+        value_enum(OptionKind, "option_kind"), default=OptionKind.CHOICE
     )
     #: Stored in answers and used in conditions, e.g. "bus"; never changes once answered.
     code: Mapped[str] = mapped_column(String(40))

@@ -1,0 +1,262 @@
+"""The sample side of a wave: who is eligible, in which stratum, and how many to invite.
+
+Eligibility is one SQL query (no per-member queries), so it stays fast at a million
+members; each distinct (attributes, birth year) is placed in its stratum once, and the
+counts per stratum feed ``panel.sampling.allocate_detailed``. Staff see the result of
+``preview_wave`` before a wave opens; ``surveys.waves.open_wave`` draws from the same
+frame.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from itertools import product
+from operator import itemgetter
+
+import numpy as np
+from flask_babel import gettext as _
+from sqlalchemy import ColumnElement, Select, Text, and_, func, or_, select, type_coerce
+
+from extensions import db
+from panel.composition import latest_population_table, population_cells
+from panel.demographics import age_band, load_attributes
+from panel.models import (
+    Attribute,
+    AttributeKind,
+    Member,
+    MemberContact,
+    MemberStatus,
+    dumps_canonical,
+)
+from panel.sampling import Allocation, allocate_detailed
+from surveys.wave_models import AllocationMode, Invitation, Wave, WaveState
+
+#: A stratum: one category code per stratification key, in the order of the keys.
+Stratum = tuple[str, ...]
+
+#: Earlier invitations a stratum needs before its own response rate replaces the default.
+MIN_HISTORY = 20
+#: The lowest expected response rate, so one bad wave cannot ask for 100 times the members.
+MIN_RATE = 0.05
+
+
+class WaveError(ValueError):
+    """A wave that cannot be planned or opened as designed; the message is for staff."""
+
+
+def stratum_text(stratum: Stratum) -> str:
+    """How a stratum is stored on an invitation: its codes as compact JSON."""
+    return json.dumps(list(stratum), ensure_ascii=False, separators=(",", ":"))
+
+
+def _attributes(keys: Sequence[str]) -> list[Attribute]:
+    by_key = {a.key: a for a in load_attributes()}
+    unknown = [key for key in keys if key not in by_key or not by_key[key].categories]
+    if unknown:
+        raise WaveError(_("No attribute with categories called %(keys)s.", keys=", ".join(unknown)))
+    return [by_key[key] for key in keys]
+
+
+def _filter_condition(attribute: Attribute, codes: Sequence[str], on: date) -> ColumnElement[bool]:
+    """Members whose value for ``attribute`` is one of ``codes``, in SQL."""
+    if attribute.kind is AttributeKind.AGE_BAND:
+        ranges = []
+        for band in attribute.categories:
+            if band.code in codes:
+                bounds = [Member.birth_year <= on.year - (band.min_age or 0)]
+                if band.max_age is not None:
+                    bounds.append(Member.birth_year >= on.year - band.max_age)
+                ranges.append(and_(*bounds))
+        return or_(False, *ranges)
+    raw = type_coerce(Member.attributes, Text)
+    # '"gender":"f"' as it appears inside the canonical text
+    needles = [dumps_canonical({attribute.key: code})[1:-1] for code in codes]
+    return or_(
+        False,
+        *(raw.contains(n + end, autoescape=True) for n in needles for end in (",", "}")),
+    )
+
+
+def eligible_members(wave: Wave, now: datetime) -> Select[int, str, int]:
+    """(member id, attributes as canonical JSON text, birth year) of everyone ``wave`` may invite.
+
+    Active (confirmed, not left), not paused on the day, consent in force, an address that
+    has not bounced, not invited in the last K days, fewer than J invitations in the last
+    365 days, and inside the wave's filters. The wave's own invitations do not count, so
+    re-running an interrupted opening sees the same frame.
+    """
+    others = Invitation.wave_id != wave.id
+    recently = (
+        select(Invitation.id)
+        .where(
+            Invitation.member_id == Member.id,
+            others,
+            Invitation.invited_at > now - timedelta(days=wave.invitation_gap_days),
+        )
+        .exists()
+    )
+    tired = (
+        select(Invitation.member_id)
+        .where(
+            others,
+            Invitation.member_id.is_not(None),
+            Invitation.invited_at > now - timedelta(days=365),
+        )
+        .group_by(Invitation.member_id)
+        .having(func.count() >= wave.max_invitations_per_year)
+    )
+    day = now.date()
+    query = (
+        select(Member.id, type_coerce(Member.attributes, Text), Member.birth_year)
+        .join(MemberContact, MemberContact.member_id == Member.id)
+        .where(
+            Member.status == MemberStatus.ACTIVE,
+            or_(Member.paused_until.is_(None), Member.paused_until < day),
+            Member.consent_expires_at > now,
+            MemberContact.email_bounced_at.is_(None),
+            ~recently,
+            Member.id.not_in(tired),
+        )
+    )
+    if wave.filters:
+        for attribute in _attributes(list(wave.filters)):
+            query = query.where(_filter_condition(attribute, wave.filters[attribute.key], day))
+    return query
+
+
+@dataclass(frozen=True)
+class Frame:
+    """The eligible members with their strata: ``ids[j]`` is in ``strata[codes[j]]``."""
+
+    #: Every stratum the design allows, in the order of the attributes' categories.
+    strata: list[Stratum]
+    ids: np.ndarray
+    codes: np.ndarray
+    #: Eligible members without a value for some stratification key (not in the frame).
+    unplaced: int
+
+    def available(self) -> dict[Stratum, int]:
+        counts = np.bincount(self.codes, minlength=len(self.strata))
+        return {s: int(n) for s, n in zip(self.strata, counts, strict=True) if n}
+
+
+def eligible_frame(wave: Wave, now: datetime) -> Frame:
+    """The sampling frame at ``now``: eligible members placed in strata (age at ``now``)."""
+    attributes = _attributes(wave.stratify_by)
+    strata = list(product(*([c.code for c in a.categories] for a in attributes)))
+    index = {stratum: i for i, stratum in enumerate(strata)}
+    on = now.date()
+    known = [{c.code for c in a.categories} for a in attributes]
+    cache: dict[tuple[str, int], int] = {}
+
+    def code_of(group: tuple[str, int]) -> int:
+        code = cache.get(group)
+        if code is None:
+            values = json.loads(group[0]) if group[0] else {}
+            stratum = tuple(
+                age_band(group[1], a.categories, on)
+                if a.kind is AttributeKind.AGE_BAND
+                else values.get(a.key)
+                for a in attributes
+            )
+            valid = all(v in codes for v, codes in zip(stratum, known, strict=True))
+            code = cache[group] = index[stratum] if valid else -1  # type: ignore[index]
+        return code
+
+    rows = db.session.execute(eligible_members(wave, now).order_by(Member.id)).all()
+    ids = np.fromiter(map(itemgetter(0), rows), np.int64, len(rows))
+    codes = np.fromiter(
+        map(code_of, zip(map(itemgetter(1), rows), map(itemgetter(2), rows), strict=True)),
+        np.intp,
+        len(rows),
+    )
+    placed = codes >= 0
+    return Frame(strata, ids[placed], codes[placed], int((~placed).sum()))
+
+
+def _targets(wave: Wave, frame: Frame) -> dict[Stratum, float]:
+    if wave.allocation_mode is AllocationMode.EQUAL:
+        return dict.fromkeys(frame.strata, 1.0)
+    if wave.allocation_mode is AllocationMode.PROPORTIONAL_PANEL:
+        available = frame.available()
+        return {s: float(available.get(s, 0)) for s in frame.strata}
+    table = latest_population_table()
+    missing = [k for k in wave.stratify_by if table is None or k not in table.attribute_keys]
+    if table is None or missing:
+        raise WaveError(
+            _("The population figures have no %(keys)s.", keys=", ".join(missing) or "-")
+        )
+    targets = dict.fromkeys(frame.strata, 0.0)
+    for cell, count in population_cells(table):
+        stratum = tuple(cell.get(k, "") for k in wave.stratify_by)
+        if stratum in targets:
+            targets[stratum] += count
+    if not any(targets.values()):
+        raise WaveError(_("The population figures are all zero for these strata."))
+    return targets
+
+
+def expected_response_rates(wave: Wave, strata: Sequence[Stratum]) -> dict[Stratum, float]:
+    """Completed / invited per stratum in the plan's earlier closed waves, else the default.
+
+    Only waves stratified by the same keys count, and a stratum needs MIN_HISTORY
+    invitations before its own rate is trusted.
+    """
+    rates = dict.fromkeys(strata, wave.default_response_rate)
+    if wave.plan_id is None:
+        return rates
+    earlier = [
+        w.id
+        for w in db.session.scalars(
+            select(Wave).where(
+                Wave.plan_id == wave.plan_id, Wave.state == WaveState.CLOSED, Wave.id != wave.id
+            )
+        )
+        if w.stratify_by == wave.stratify_by
+    ]
+    if not earlier:
+        return rates
+    history = db.session.execute(
+        select(Invitation.stratum, func.count(), func.count(Invitation.completed_at))
+        .where(Invitation.wave_id.in_(earlier), Invitation.invited_at.is_not(None))
+        .group_by(Invitation.stratum)
+    )
+    for text, invited, completed in history:
+        stratum = tuple(json.loads(text))
+        if stratum in rates and invited >= MIN_HISTORY:
+            rates[stratum] = max(completed / invited, MIN_RATE)
+    return rates
+
+
+@dataclass(frozen=True)
+class WavePreview:
+    """What staff see before a wave opens."""
+
+    allocation: Allocation[Stratum]
+    #: Eligible members placed in a stratum.
+    frame_size: int
+    #: Eligible members left out for lack of a value for a stratification key.
+    unplaced: int
+    response_rates: dict[Stratum, float]
+
+    @property
+    def expected_completes(self) -> float:
+        return self.allocation.expected_completes
+
+
+def plan_wave(wave: Wave, now: datetime) -> tuple[Frame, WavePreview]:
+    """The frame and the allocation at ``now``: what opening would draw from, and how many."""
+    frame = eligible_frame(wave, now)
+    rates = expected_response_rates(wave, frame.strata)
+    allocation = allocate_detailed(
+        _targets(wave, frame), wave.completes_wanted, frame.available(), rates
+    )
+    return frame, WavePreview(allocation, len(frame.ids), frame.unplaced, rates)
+
+
+def preview_wave(wave: Wave, now: datetime) -> WavePreview:
+    """The allocation per stratum if ``wave`` opened at ``now``, with shortfalls; draws nothing."""
+    return plan_wave(wave, now)[1]
