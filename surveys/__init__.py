@@ -18,9 +18,11 @@ def init_app(app: Flask) -> None:
     )
     from surveys.cli import register as register_commands
     from surveys.views_builder import bp as builder
+    from surveys.views_waves import bp as waves
 
     register_commands(app)
     app.register_blueprint(builder)
+    app.register_blueprint(waves)
     if app.config.get("SCHEDULER_ENABLED"):
         # started by the first request, so only processes that serve requests (web
         # workers, after any fork) run it, never `flask db upgrade` and the like

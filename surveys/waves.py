@@ -20,7 +20,8 @@ import logging
 import math
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -33,7 +34,7 @@ from extensions import db
 from panel.mail import queue_mail
 from panel.models import Member, MemberContact, MemberStatus
 from panel.sampling import draw_codes
-from surveys.models import QuestionnaireState
+from surveys.models import Questionnaire, QuestionnaireState
 from surveys.wave_models import InvalidTransition, Invitation, Wave, WaveState
 from surveys.wave_sampling import Stratum, WaveError, plan_wave, stratum_text
 
@@ -266,3 +267,40 @@ def live_counts(wave: Wave) -> list[StratumCounts]:
         StratumCounts(tuple(json.loads(text)), int(invited), int(started), int(completed))
         for text, invited, started, completed in rows
     ]
+
+
+def local_to_utc(day: date, at: time) -> datetime:
+    """Naive UTC for a local date and time in the scheduler's time zone (what staff type)."""
+    zone = ZoneInfo(current_app.config["SCHEDULER_TIMEZONE"])
+    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
+
+
+def utc_to_local(moment: datetime) -> datetime:
+    """A stored naive UTC moment in the scheduler's time zone, for display."""
+    zone = ZoneInfo(current_app.config["SCHEDULER_TIMEZONE"])
+    return moment.replace(tzinfo=UTC).astimezone(zone)
+
+
+def create_wave(name: str, questionnaire: Questionnaire, **design: Any) -> Wave:
+    """A planned one-off wave; the caller commits. Refuses a questionnaire that is not ready."""
+    if questionnaire.state not in (QuestionnaireState.READY, QuestionnaireState.IN_USE):
+        raise WaveError(_("The questionnaire is not ready to be sent."))
+    if design["closes_at"] <= design["invite_at"]:
+        raise WaveError(_("The wave must close after the invitations go out."))
+    wave = Wave(name=name, questionnaire=questionnaire, **design)
+    db.session.add(wave)
+    db.session.flush()
+    log.info("wave %s created: %s, invitations at %s", wave.id, name, wave.invite_at)
+    return wave
+
+
+def move_wave(
+    wave: Wave, invite_at: datetime, closes_at: datetime, results_on: date | None
+) -> None:
+    """New dates for a wave that has not opened; the caller commits."""
+    if wave.state not in (WaveState.PLANNED, WaveState.PAUSED):
+        raise InvalidTransition(f"wave {wave.id} is {wave.state}, cannot move")
+    if closes_at <= invite_at:
+        raise WaveError(_("The wave must close after the invitations go out."))
+    wave.invite_at, wave.closes_at, wave.results_published_on = invite_at, closes_at, results_on
+    log.info("wave %s moved: invitations at %s, closes at %s", wave.id, invite_at, closes_at)
