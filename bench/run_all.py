@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import importlib
 
-BENCHMARKS = ("bench.bench_panel", "bench.bench_sampling", "bench.bench_raking")
+BENCHMARKS = (
+    "bench.bench_panel",
+    "bench.bench_sampling",
+    "bench.bench_waves",
+    "bench.bench_raking",
+)
 
 
 def main() -> None:
