@@ -46,3 +46,15 @@ def link_in(message: OutboxMessage, path_prefix: str) -> str:
     match = re.search(r"https?://[^/\s]+(" + re.escape(path_prefix) + r"[^\s]*)", message.body)
     assert match, f"no {path_prefix} link in: {message.body}"
     return match.group(1)
+
+
+def login_as(client: FlaskClient, who: str) -> None:
+    """Log in as someone who must never reach staff pages: "politician" or "citizen"."""
+    from tests.factories import MemberFactory
+
+    if who == "politician":
+        login_staff(client, Role.POLITICIAN)
+        return
+    member = MemberFactory()
+    db.session.commit()
+    login_member(client, member)

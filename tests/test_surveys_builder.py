@@ -16,8 +16,7 @@ from panel.models import Role
 from surveys.models import Question, Questionnaire, QuestionnaireState, QuestionType, Response
 from surveys.questionnaire_json import export_json
 from surveys.questionnaires import add_page, add_question, create_questionnaire
-from tests.factories import MemberFactory
-from tests.helpers import login_member, login_staff
+from tests.helpers import login_as, login_staff
 from tests.questionnaire_sample import both, sample_questionnaire
 
 BASE = "/staff/questionnaires"
@@ -81,12 +80,7 @@ def _routes(q: Questionnaire) -> list[tuple[str, str]]:
 @pytest.mark.parametrize("who", ["politician", "citizen"])
 def test_politicians_and_citizens_get_403_on_every_builder_route(english, client, who):
     questionnaire = _sample()
-    if who == "politician":
-        login_staff(client, Role.POLITICIAN)
-    else:
-        member = MemberFactory()
-        db.session.commit()
-        login_member(client, member)
+    login_as(client, who)
     for method, url in _routes(questionnaire):
         assert getattr(client, method)(url).status_code == 403, (method, url)
     assert len(_all_questionnaires()) == 1

@@ -14,7 +14,7 @@ from panel.models import PopulationFigure, PopulationTable, Role
 from surveys.wave_models import AllocationMode, Invitation, Wave, WaveState
 from surveys.waves import open_wave
 from tests.factories import MemberFactory
-from tests.helpers import login_member, login_staff
+from tests.helpers import login_as, login_staff
 from tests.test_surveys_waves import NOW, make_wave, ready_questionnaire
 
 BASE = "/staff/waves"
@@ -58,12 +58,7 @@ def _population() -> None:
 @pytest.mark.parametrize("who", ["politician", "citizen"])
 def test_politicians_and_citizens_get_403_on_every_wave_route(english, client, who):
     wave = _wave()
-    if who == "politician":
-        login_staff(client, Role.POLITICIAN)
-    else:
-        member = MemberFactory()
-        db.session.commit()
-        login_member(client, member)
+    login_as(client, who)
     routes = [
         ("get", f"{BASE}/"),
         ("post", f"{BASE}/"),
