@@ -104,11 +104,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_template_context(app: Flask) -> None:
-    from flask_babel import get_locale
+    from panel.i18n import current_language
 
     @app.context_processor
     def locale_context() -> dict[str, Any]:
-        return {"current_locale": lambda: str(get_locale() or "da")}
+        return {"current_locale": current_language}
 
 
 def register_blueprints(app: Flask) -> None:

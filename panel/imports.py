@@ -17,7 +17,6 @@ from typing import IO, Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import DateTime, String, Text, insert, literal, select, type_coerce
 from sqlalchemy.orm import selectinload
@@ -33,6 +32,7 @@ from panel.demographics import (
     load_attributes,
     validate_attributes,
 )
+from panel.i18n import current_language
 from panel.members import send_confirmation
 from panel.models import (
     Attribute,
@@ -63,11 +63,6 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 Source = bytes | str | IO[bytes] | IO[str]
 RowError = tuple[int, str]
-
-
-def current_language() -> str:
-    """The language error messages are written in (the request's, or a forced one)."""
-    return str(get_locale() or "da")
 
 
 @dataclass(frozen=True)

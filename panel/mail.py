@@ -102,6 +102,21 @@ def queue_mail(
     return message
 
 
+def absolute_url(path: str) -> str:
+    """A link for a mail: ``path`` on the public BASE_URL."""
+    return str(current_app.config["BASE_URL"]).rstrip("/") + path
+
+
+def mail_member(kind: str, member: Member, **context: Any) -> OutboxMessage:
+    """``queue_mail`` to a member's address, in their language, greeting them by name."""
+    if member.contact is None:
+        raise ValueError(f"member {member.id} has no contact details to mail")
+    context.setdefault("name", member.contact.name)
+    return queue_mail(
+        kind, member.contact.email, language=member.language, member=member, **context
+    )
+
+
 def _deliver_after_request() -> None:
     from flask import after_this_request
 

@@ -22,7 +22,7 @@ from panel.auth import consume_token, issue_token
 from panel.clock import utcnow
 from panel.consent import give_consent, withdraw_consent
 from panel.demographics import category_indexes, load_attributes, validate_attributes
-from panel.mail import queue_mail
+from panel.mail import absolute_url, mail_member
 from panel.models import (
     Attribute,
     AttributeKind,
@@ -72,19 +72,6 @@ def find_by_email(email: str) -> Member | None:
     )
 
 
-def _link(path: str) -> str:
-    return str(current_app.config["BASE_URL"]).rstrip("/") + path
-
-
-def _mail(kind: str, member: Member, **context: Any) -> OutboxMessage:
-    if member.contact is None:
-        raise ValueError(f"member {member.id} has no contact details to mail")
-    context.setdefault("name", member.contact.name)
-    return queue_mail(
-        kind, member.contact.email, language=member.language, member=member, **context
-    )
-
-
 def _apply(member: Member, details: MemberDetails) -> None:
     """Copy validated details onto ``member``, checking attributes against the configuration."""
     clean, errors = validate_attributes(details.attributes, category_indexes(load_attributes()))
@@ -102,7 +89,7 @@ def send_login_link(member: Member, kind: str = "login") -> OutboxMessage:
     max_age: timedelta = current_app.config["LOGIN_LINK_MAX_AGE"]
     token = issue_token(member, TokenPurpose.LOGIN, max_age)
     minutes = int(max_age.total_seconds() // 60)
-    return _mail(kind, member, link=_link(f"/login/{token}"), minutes=minutes)
+    return mail_member(kind, member, link=absolute_url(f"/login/{token}"), minutes=minutes)
 
 
 def join_panel(details: MemberDetails, now: datetime | None = None) -> Member:
@@ -139,7 +126,7 @@ def send_confirmation(member: Member) -> OutboxMessage:
     """Mail a pending member the link that confirms their address (double opt-in)."""
     max_age: timedelta = current_app.config["CONFIRM_LINK_MAX_AGE"]
     token = issue_token(member, TokenPurpose.CONFIRM, max_age)
-    return _mail("confirm", member, link=_link(f"/confirm/{token}"), days=max_age.days)
+    return mail_member("confirm", member, link=absolute_url(f"/confirm/{token}"), days=max_age.days)
 
 
 def confirm_member(raw_token: str, now: datetime | None = None) -> Member | None:
@@ -366,7 +353,7 @@ def queue_profile_checks(now: datetime | None = None) -> int:
         )
     ).all()
     for member in due:
-        _mail("profile_check", member, link=_link("/login"))
+        mail_member("profile_check", member, link=absolute_url("/login"))
         member.profile_check_requested_at = now
     log.info("asked %s members to check their profile", len(due))
     return len(due)
@@ -390,7 +377,9 @@ def queue_consent_renewals(now: datetime | None = None) -> int:
         requested = member.consent_renewal_requested_at
         if requested is not None and requested >= expires_at - RENEWAL_REMINDER:
             continue
-        _mail("consent_renewal", member, link=_link("/login"), expires_at=expires_at.date())
+        mail_member(
+            "consent_renewal", member, link=absolute_url("/login"), expires_at=expires_at.date()
+        )
         member.consent_renewal_requested_at = now
         sent += 1
     log.info("reminded %s members to renew their consent", sent)

@@ -24,12 +24,12 @@ from sqlalchemy import insert
 
 from extensions import db
 from panel.demographics import CategoryIndex, load_attributes
+from panel.i18n import current_language
 from panel.imports import (
     CsvRows,
     RowError,
     Source,
     attribute_for_header,
-    current_language,
     read_csv,
 )
 from panel.models import Attribute, AttributeKind, Category, PopulationFigure, PopulationTable

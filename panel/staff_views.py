@@ -29,7 +29,8 @@ from panel.auth import staff_required
 from panel.clock import today
 from panel.composition import composition_attributes, members_in_category, overview_figures
 from panel.demographics import age_band, load_attributes
-from panel.imports import current_language, export_members, import_members
+from panel.i18n import current_language
+from panel.imports import export_members, import_members
 from panel.members import attribute_summary
 from panel.models import (
     Attribute,

@@ -24,7 +24,7 @@ from extensions import db
 from panel.auth import staff_required
 from panel.clock import utcnow
 from panel.demographics import load_attributes
-from panel.imports import current_language
+from panel.i18n import current_language
 from panel.models import InvalidTransition
 from surveys import waves
 from surveys.models import Questionnaire, QuestionnaireState

@@ -31,7 +31,7 @@ from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from extensions import db
-from panel.mail import queue_mail
+from panel.mail import absolute_url, mail_member
 from panel.models import Member, MemberContact, MemberStatus
 from panel.sampling import draw_codes
 from surveys.models import Questionnaire, QuestionnaireState
@@ -170,22 +170,16 @@ def _mailable(wave: Wave) -> Select[Invitation]:
 
 def _mail(kind: str, invitation: Invitation) -> None:
     member, wave = invitation.member, invitation.wave
-    if member is None or member.contact is None:  # never: _mailable joins both
+    if member is None:  # never: _mailable joins the member
         raise ValueError(f"invitation {invitation.id} has no one to mail")
-    base = str(current_app.config["BASE_URL"]).rstrip("/")
-    zone = ZoneInfo(current_app.config["SCHEDULER_TIMEZONE"])
-    closes = wave.closes_at.replace(tzinfo=UTC).astimezone(zone)
     title = wave.questionnaire.title
-    queue_mail(
+    mail_member(
         kind,
-        member.contact.email,
-        language=member.language,
-        member=member,
-        name=member.contact.name,
+        member,
         title=title.get(member.language) or title.get("da") or "",
-        link=f"{base}/a/{personal_token(invitation)}",
-        manage_link=f"{base}/login",
-        closes_on=closes.date(),
+        link=absolute_url(f"/a/{personal_token(invitation)}"),
+        manage_link=absolute_url("/login"),
+        closes_on=utc_to_local(wave.closes_at).date(),
         results_on=wave.results_published_on,
     )
 
