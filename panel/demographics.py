@@ -184,6 +184,30 @@ def age_band(birth_year: int, bands: Sequence[Category], on: date | None = None)
     return None
 
 
+def weighting_attributes(
+    birth_year: int | None,
+    values: Mapping[str, Any],
+    attributes: Sequence[Attribute],
+    on: date | None = None,
+) -> dict[str, str | None]:
+    """The values a response keeps for weighting: each weighting attribute's category.
+
+    Taken when someone starts answering, with the age band at that day, so weighting a
+    wave still works after the member has moved, grown older or been deleted.
+    """
+    snapshot: dict[str, str | None] = {}
+    for attribute in attributes:
+        if not attribute.weighting:
+            continue
+        if attribute.kind is AttributeKind.AGE_BAND:
+            snapshot[attribute.key] = (
+                age_band(birth_year, attribute.categories, on) if birth_year else None
+            )
+        else:
+            snapshot[attribute.key] = values.get(attribute.key)
+    return snapshot
+
+
 @dataclass(frozen=True)
 class CategoryIndex:
     """Finds a category by code, label (any language) or alias, case-insensitively."""
