@@ -13,16 +13,19 @@ def init_app(app: Flask) -> None:
         models,
         scheduler,
         views_builder_exchange,
+        views_staff_answers,
         wave_jobs,
         wave_models,
     )
     from surveys.cli import register as register_commands
+    from surveys.views_answer import bp as answer
     from surveys.views_builder import bp as builder
     from surveys.views_waves import bp as waves
 
     register_commands(app)
     app.register_blueprint(builder)
     app.register_blueprint(waves)
+    app.register_blueprint(answer)
     if app.config.get("SCHEDULER_ENABLED"):
         # started by the first request, so only processes that serve requests (web
         # workers, after any fork) run it, never `flask db upgrade` and the like

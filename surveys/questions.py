@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
 from flask_babel import gettext as _
 
 from surveys.conditions import KEY_PATTERN, validate
@@ -59,6 +60,16 @@ class QuestionError(ValueError):
 def text_direction(language: str) -> str:
     """ "rtl" for right-to-left scripts (Arabic, Hebrew, Persian, Urdu, ...), else "ltr"."""
     return "rtl" if language.split("-")[0].lower() in RIGHT_TO_LEFT else "ltr"
+
+
+def language_name(language: str) -> str:
+    """The language's name in itself ("Dansk", "English", "العربية"), for language links."""
+    try:
+        locale = Locale.parse(language.replace("-", "_"))
+        name = locale.get_display_name(locale) or language
+    except (ValueError, UnknownLocaleError):
+        return language
+    return name[:1].upper() + name[1:]
 
 
 def check_question(question: Question) -> None:

@@ -99,3 +99,19 @@ STATE_NAMES = {
     WaveState.CLOSED: _l("closed"),
     WaveState.CANCELLED: _l("cancelled"),
 }
+
+
+class EntryForm(FlaskForm):
+    """Staff type in a paper or telephone answer for an invited member."""
+
+    member_id = IntegerField(
+        _l("Member number"),
+        validators=[InputRequired(_l("Enter the member's number.")), NumberRange(min=1)],
+        description=_l("The number printed on the paper questionnaire, or the caller's."),
+    )
+    mode = RadioField(
+        _l("How the answers were given"),
+        choices=[SelectChoice("paper", _l("On paper")), SelectChoice("phone", _l("By telephone"))],
+        default="paper",
+        validators=[InputRequired(_l("Choose paper or telephone."))],
+    )
