@@ -12,7 +12,7 @@ questionnaire is the tests' sample questionnaire, marked ready. Two figures per 
   placed in a stratum, the population targets, response rates, the allocation) and
   ``panel.sampling.draw_codes``: everything the draw needs, best of 3;
 - *open wave*: ``surveys.waves.open_wave`` once, as the scheduler runs it (seed, frame,
-  allocation, draw, invitations inserted, one outbox mail rendered per invitation).
+  allocation, draw, invitations inserted, one outbox mail queued per invitation).
 
 Run with ``.venv/bin/python -m bench.bench_waves``; ``BENCH_SKIP_POSTGRES=1`` skips
 PostgreSQL, ``BENCH_POSTGRES`` names another server.

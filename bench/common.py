@@ -24,6 +24,8 @@ from panel.models import Member, MemberStatus
 
 #: PostgreSQL server for the benchmarks; a database "bench" is created on it if missing.
 PG_SERVER = os.environ.get("BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432")
+#: The database on that server, created if missing and emptied before each benchmark.
+PG_DATABASE = os.environ.get("BENCH_POSTGRES_DATABASE", "bench")
 
 
 def databases() -> list[tuple[str, str]]:
@@ -31,7 +33,7 @@ def databases() -> list[tuple[str, str]]:
     sqlite_path = os.path.join(tempfile.mkdtemp(prefix="borgerpanel-bench-"), "bench.sqlite")
     found = [("SQLite", f"sqlite:///{sqlite_path}")]
     if os.environ.get("BENCH_SKIP_POSTGRES") != "1":
-        found.append(("PostgreSQL", _ensure_pg_database("bench")))
+        found.append(("PostgreSQL", _ensure_pg_database(PG_DATABASE)))
     return found
 
 

@@ -9,6 +9,7 @@ BENCHMARKS = (
     "bench.bench_sampling",
     "bench.bench_waves",
     "bench.bench_raking",
+    "bench.bench_answering",
 )
 
 

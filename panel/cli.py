@@ -1,10 +1,13 @@
-"""Command-line tools: ``flask --app app demo`` and ``staff create``.
+"""Command-line tools: ``flask --app app demo``, ``staff create`` and ``mail bounces``.
 
 Scheduled work (mail delivery, yearly mails) runs through ``waves tick`` / ``scheduler``."""
 
 from __future__ import annotations
 
+import csv
 import json
+import logging
+from typing import IO
 
 import click
 from flask import Flask
@@ -12,9 +15,13 @@ from flask.cli import AppGroup
 
 from extensions import db
 from panel.auth import hash_password
+from panel.mail import mark_bounced
 from panel.models import Role, StaffUser
 
+log = logging.getLogger(__name__)
+
 staff_cli = AppGroup("staff", help="Staff accounts.")
+mail_cli = AppGroup("mail", help="Mail to members.")
 
 
 @staff_cli.command("create")
@@ -39,7 +46,7 @@ def create_staff_command(email: str, name: str, role: str, password: str) -> Non
 @click.option("--json", "as_json", is_flag=True, help="Print the URL and demo logins as JSON.")
 @click.option("--members", default=2400, show_default=True, help="Size of the synthetic panel.")
 def demo_command(as_json: bool, members: int) -> None:
-    """Create (once) a synthetic demo panel, population figures and demo accounts."""
+    """Create (once) a synthetic demo panel, population figures, demo accounts and waves."""
     from panel.demo import build_demo
 
     info = build_demo(members=members)
@@ -50,8 +57,38 @@ def demo_command(as_json: bool, members: int) -> None:
         for role, account in info["accounts"].items():
             secret = account.get("password") or account["login_url"]
             click.echo(f"  {role:<11} {account['email']}  {secret}")
+        if info["answer_links"]:
+            click.echo("Answer links to the open wave (no login needed):")
+            for link in info["answer_links"]:
+                click.echo(f"  member {link['member']:<6} {link['language']}  {link['link']}")
+
+
+def read_addresses(lines: list[str]) -> list[str]:
+    """E-mail addresses from a bounce report: a CSV with an ``email`` column, or one a line."""
+    header = next(csv.reader(lines[:1]), [])
+    if "email" in (cell.strip().lower() for cell in header):
+        rows = csv.DictReader(lines, fieldnames=[cell.strip().lower() for cell in header])
+        next(rows)  # the header itself
+        return [row["email"] or "" for row in rows]
+    return lines
+
+
+@mail_cli.command("bounces")
+@click.argument("file", type=click.File(encoding="utf-8-sig"))
+def bounces_command(file: IO[str]) -> None:
+    """Mark the addresses in FILE as bounced: members there get no more mail.
+
+    FILE is a list of addresses, one a line, or a CSV file with an "email" column (as mail
+    services export bounce reports). A member who changes their address is mailed again.
+    """
+    addresses = [a for a in read_addresses(file.read().splitlines()) if "@" in a]
+    matched = mark_bounced(addresses)
+    db.session.commit()
+    log.info("bounce report %s: %s of %s addresses matched", file.name, matched, len(addresses))
+    click.echo(f"{matched} of {len(addresses)} addresses belong to members; marked as bounced")
 
 
 def register(app: Flask) -> None:
     app.cli.add_command(staff_cli)
+    app.cli.add_command(mail_cli)
     app.cli.add_command(demo_command)

@@ -32,6 +32,7 @@ from panel.models import (
     StaffUser,
     TokenPurpose,
 )
+from surveys.demo import build_demo_surveys
 
 log = logging.getLogger(__name__)
 
@@ -157,10 +158,12 @@ def _demo_members(figures: dict[tuple[str, str, str, str], int], count: int, see
 
 
 def build_demo(members: int = 2400, seed: int = 2026) -> dict[str, Any]:
-    """Create the demo panel if it is not there yet, and describe how to log in to it.
+    """Create the demo panel and its waves if they are not there yet; say how to get in.
 
     Idempotent: a second run adds nothing (it tops the panel up only when asked for more
-    members than exist), so ``make demo`` can run on every start.
+    members than exist), so ``make demo`` can run on every start. The questionnaire and
+    waves (``surveys.demo``) ask for completes in proportion to the panel, so a small test
+    panel gets small waves.
     """
     install_default_attributes()
     for role, account in DEMO_ACCOUNTS.items():
@@ -180,7 +183,8 @@ def build_demo(members: int = 2400, seed: int = 2026) -> dict[str, Any]:
     if (existing or 0) < members:
         added = _demo_members(figures, members - (existing or 0), seed + (existing or 0))
         log.info("demo: added %s synthetic members", added)
-    db.session.flush()
+    db.session.commit()
+    answer_links = build_demo_surveys(seed, completes=max(20, min(400, members // 6)))
     citizen = db.session.scalar(
         select(Member)
         .filter_by(synthetic=True, status=MemberStatus.ACTIVE, paused_until=None)
@@ -198,6 +202,7 @@ def build_demo(members: int = 2400, seed: int = 2026) -> dict[str, Any]:
             }
             for role, a in DEMO_ACCOUNTS.items()
         },
+        "answer_links": answer_links,
     }
     if citizen is not None and citizen.contact is not None:
         token = issue_token(citizen, TokenPurpose.LOGIN, timedelta(days=7))

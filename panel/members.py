@@ -22,7 +22,7 @@ from panel.auth import consume_token, issue_token
 from panel.clock import utcnow
 from panel.consent import give_consent, withdraw_consent
 from panel.demographics import category_indexes, load_attributes, validate_attributes
-from panel.mail import absolute_url, mail_member
+from panel.mail import absolute_url, mail_member, member_id_from_unsubscribe
 from panel.models import (
     Attribute,
     AttributeKind,
@@ -215,6 +215,25 @@ def leave_panel(member: Member, now: datetime | None = None) -> None:
     member.leave(now)
     withdraw_consent(member, now)
     log.info("member %s left the panel", member.id)
+
+
+def find_by_unsubscribe_token(token: str) -> Member | None:
+    """The member an unsubscribe link is for; None when the link is forged or they are deleted."""
+    member_id = member_id_from_unsubscribe(token)
+    return db.session.get(Member, member_id) if member_id is not None else None
+
+
+def unsubscribe(member: Member, now: datetime | None = None) -> bool:
+    """Stop all panel mail: the member leaves the panel. False when they had already left.
+
+    Leaving, not a mail-only flag, because a panel member who gets no mail cannot be
+    invited, reminded or asked to renew consent: they are no longer in the panel.
+    """
+    if member.status is MemberStatus.LEFT:
+        return False
+    leave_panel(member, now)
+    log.info("member %s unsubscribed", member.id)
+    return True
 
 
 def can_renew_consent(member: Member, now: datetime | None = None) -> bool:

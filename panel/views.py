@@ -16,6 +16,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     session,
     url_for,
 )
@@ -25,9 +26,10 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from extensions import db, limiter
+from extensions import csrf, db, limiter
 from panel import members
 from panel.auth import member_required
+from panel.clock import utcnow
 from panel.demographics import load_attributes
 from panel.forms import (
     ActionForm,
@@ -38,7 +40,7 @@ from panel.forms import (
     ProfileForm,
     member_form_class,
 )
-from panel.models import Member
+from panel.models import Member, MemberStatus
 
 bp = Blueprint("panel", __name__)
 
@@ -273,3 +275,35 @@ def delete() -> ResponseReturnValue:
         _restart_session()
         return render_template("panel/goodbye.html", deleted=True)
     return render_template("panel/delete.html", form=form)
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"], endpoint="unsubscribe")
+@csrf.exempt
+def unsubscribe(token: str) -> ResponseReturnValue:
+    """The link at the foot of every mail to a member, and their mail program's button.
+
+    GET only explains (mail scanners open links). A POST with the body
+    ``List-Unsubscribe=One-Click`` (RFC 8058) comes from a mail program that cannot hold a
+    CSRF token, so the route is exempt from CSRFProtect and the page's own buttons are
+    checked here instead (``ActionForm``). The signed token in the path is what proves
+    the request is the member's.
+    """
+    member = members.find_by_unsubscribe_token(token)
+    if member is None:
+        return render_template("panel/unsubscribe.html", state="invalid"), 404
+    form = ActionForm()
+    if request.method == "POST":
+        if request.form.get("List-Unsubscribe") != "One-Click" and not form.validate_on_submit():
+            return render_template("panel/unsubscribe.html", state="ask", form=form), 400
+        if request.form.get("action") == "pause":
+            until = utcnow().date() + members.MAX_PAUSE
+            if member.status is MemberStatus.ACTIVE:
+                members.pause(member, until)
+                db.session.commit()
+                return render_template("panel/unsubscribe.html", state="paused", until=until)
+        elif members.unsubscribe(member):
+            db.session.commit()
+            return render_template("panel/goodbye.html", deleted=False)
+    if member.status is MemberStatus.LEFT:
+        return render_template("panel/unsubscribe.html", state="left")
+    return render_template("panel/unsubscribe.html", state="ask", form=form)

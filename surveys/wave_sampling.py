@@ -14,11 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import product
-from operator import itemgetter
 
 import numpy as np
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, Text, and_, func, or_, select, type_coerce
+from sqlalchemy import ColumnElement, Select, Text, and_, cast, func, or_, select, type_coerce
 
 from extensions import db
 from panel.composition import latest_population_table, population_cells
@@ -110,7 +109,9 @@ def eligible_members(wave: Wave, now: datetime) -> Select[int, str, int]:
     )
     day = now.date()
     query = (
-        select(Member.id, type_coerce(Member.attributes, Text), Member.birth_year)
+        select(
+            Member.id, type_coerce(Member.attributes, Text).label("attributes"), Member.birth_year
+        )
         .join(MemberContact, MemberContact.member_id == Member.id)
         .where(
             Member.status == MemberStatus.ACTIVE,
@@ -144,35 +145,45 @@ class Frame:
 
 
 def eligible_frame(wave: Wave, now: datetime) -> Frame:
-    """The sampling frame at ``now``: eligible members placed in strata (age at ``now``)."""
+    """The sampling frame at ``now``: eligible members placed in strata (age at ``now``).
+
+    The database groups the frame by (attributes, birth year), a few thousand groups for a
+    million members, and sends each group's member ids as one comma-separated text: the
+    stratum is worked out once per group, and no row per member crosses into Python
+    (``bench/bench_waves.py``: 1,000,000 rows through the ORM took 3.4 s of the 5.7 s).
+    The ids come grouped, not sorted; ``panel.sampling.draw_codes`` sorts within a stratum.
+    """
     attributes = _attributes(wave.stratify_by)
     strata = list(product(*([c.code for c in a.categories] for a in attributes)))
     index = {stratum: i for i, stratum in enumerate(strata)}
     on = now.date()
     known = [{c.code for c in a.categories} for a in attributes]
-    cache: dict[tuple[str, int], int] = {}
 
-    def code_of(group: tuple[str, int]) -> int:
-        code = cache.get(group)
-        if code is None:
-            values = json.loads(group[0]) if group[0] else {}
-            stratum = tuple(
-                age_band(group[1], a.categories, on)
-                if a.kind is AttributeKind.AGE_BAND
-                else values.get(a.key)
-                for a in attributes
-            )
-            valid = all(v in codes for v, codes in zip(stratum, known, strict=True))
-            code = cache[group] = index[stratum] if valid else -1  # type: ignore[index]
-        return code
+    def code_of(text: str | None, birth_year: int) -> int:
+        values = json.loads(text) if text else {}
+        stratum = tuple(
+            age_band(birth_year, a.categories, on)
+            if a.kind is AttributeKind.AGE_BAND
+            else values.get(a.key)
+            for a in attributes
+        )
+        valid = all(v in codes for v, codes in zip(stratum, known, strict=True))
+        return index[stratum] if valid else -1  # type: ignore[index]
 
-    rows = db.session.execute(eligible_members(wave, now).order_by(Member.id)).all()
-    ids = np.fromiter(map(itemgetter(0), rows), np.int64, len(rows))
-    codes = np.fromiter(
-        map(code_of, zip(map(itemgetter(1), rows), map(itemgetter(2), rows), strict=True)),
-        np.intp,
-        len(rows),
-    )
+    frame = eligible_members(wave, now).subquery()
+    groups = db.session.execute(
+        select(
+            frame.c.attributes,
+            frame.c.birth_year,
+            func.count(),
+            func.aggregate_strings(cast(frame.c.id, Text), ","),
+        ).group_by(frame.c.attributes, frame.c.birth_year)
+    ).all()
+    sizes = np.array([size for _text, _year, size, _ids in groups], dtype=np.int64)
+    group_codes = np.array([code_of(text, year) for text, year, _size, _ids in groups], np.intp)
+    joined = ",".join(ids for _text, _year, _size, ids in groups)
+    ids = np.fromstring(joined, dtype=np.int64, sep=",") if joined else np.zeros(0, np.int64)
+    codes = np.repeat(group_codes, sizes)
     placed = codes >= 0
     return Frame(strata, ids[placed], codes[placed], int((~placed).sum()))
 

@@ -94,22 +94,22 @@ def test_a_crash_between_drawing_and_sending_is_finished_by_the_next_tick(
     members(10)
     wave = make_wave(questionnaire, completes_wanted=8)
     db.session.commit()
-    real_mail_member = waves.mail_member
+    real_queue = waves.queue_member_mails
     calls = []
 
-    def crash_on_the_fourth(*args, **kwargs):
+    def crash_in_the_second_batch(*args, **kwargs):
         calls.append(args)
-        if len(calls) == 4:
+        if len(calls) == 2:
             raise ConnectionError("the server went away")
-        return real_mail_member(*args, **kwargs)
+        return real_queue(*args, **kwargs)
 
-    monkeypatch.setattr(waves, "mail_member", crash_on_the_fourth)
+    monkeypatch.setattr(waves, "queue_member_mails", crash_in_the_second_batch)
     with force_locale("en"), pytest.raises(ConnectionError):
         open_wave(wave, NOW, batch_size=2)
     db.session.rollback()
     assert len(invitations(wave)) == 8
     assert len(sent_mail(kind="invitation")) == 2  # the first batch was committed
-    monkeypatch.setattr(waves, "mail_member", real_mail_member)
+    monkeypatch.setattr(waves, "queue_member_mails", real_queue)
 
     tick(runner, NOW + timedelta(minutes=15))
     tick(runner, NOW + timedelta(minutes=30))
