@@ -79,6 +79,10 @@ class Config:
     #: How often a standby scheduler tries to take over the runner lock.
     SCHEDULER_STANDBY_SECONDS = float(os.environ.get("SCHEDULER_STANDBY_SECONDS", "30"))
 
+    #: Results never show a group (a breakdown cell, a chart bar, an export row) with fewer
+    #: answers than this; see ``surveys.results.suppressed``.
+    RESULTS_MIN_GROUP = int(os.environ.get("RESULTS_MIN_GROUP", "10"))
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)

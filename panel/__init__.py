@@ -6,6 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from panel import audit  # noqa: F401  (registers the audit table)
     from panel.auth_views import bp as auth_bp
     from panel.staff_views import bp as staff_bp
     from panel.views import bp as panel_bp

@@ -31,6 +31,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from extensions import db
 from panel.demographics import load_attributes, weighting_attributes
@@ -179,6 +180,23 @@ def toggle_public_link(questionnaire: Questionnaire) -> bool:
 
 def find_public_response(token: str) -> Response | None:
     return db.session.scalar(select(Response).filter_by(token_hash=token_hash(token)))
+
+
+def load_questionnaire(questionnaire_id: int) -> Questionnaire:
+    """The questionnaire with its pages, questions and options in three queries.
+
+    Every answering request walks the whole structure (conditions, progress); loading it
+    lazily cost a query per page and per question (bench/RESULTS.md, Answering).
+    """
+    questionnaire = db.session.scalar(
+        select(Questionnaire)
+        .where(Questionnaire.id == questionnaire_id)
+        .options(selectinload(Questionnaire.pages).selectinload(Page.questions).selectinload(
+            Question.options))
+    )  # fmt: skip
+    if questionnaire is None:
+        raise LookupError(f"no questionnaire {questionnaire_id}")
+    return questionnaire
 
 
 # --- what is shown ---------------------------------------------------------------------
@@ -423,6 +441,7 @@ def save_answers(response: Response, page: Page, values: Mapping[str, Any]) -> N
 
 
 def go_to(response: Response, position: int) -> None:
+    """Remember the page to resume at, and commit the page's answers with it."""
     response.current_page = position
     db.session.commit()
 

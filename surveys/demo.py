@@ -24,16 +24,21 @@ from sqlalchemy import func, select, update
 
 from extensions import db
 from panel.clock import utcnow
+from panel.composition import latest_population_table
 from panel.mail import absolute_url
 from panel.models import Member, OutboxMessage
 from surveys.demo_answers import synthesise_answers
 from surveys.demo_questionnaire import demo_questionnaire
 from surveys.models import Response
+from surveys.results_models import Weighting, WeightingMethod
+from surveys.results_weighting import weight_wave
 from surveys.wave_jobs import DESIGN, occurrences, plan_next_waves
 from surveys.wave_models import Invitation, Wave, WavePlan, WaveState
 from surveys.waves import close_wave, create_wave, local_to_utc, open_wave, personal_token
 
 log = logging.getLogger(__name__)
+#: The attributes the demo's closed waves are weighted on.
+DEMO_WEIGHTING = ("age", "gender", "education")
 
 DEMO_PLAN_NAME = "Borgerpanelet (demo)"
 #: The open wave went out this many days ago and closes this many days after it went out.
@@ -133,6 +138,23 @@ def _finish(plan: WavePlan, seed: int) -> None:
                 synthesise_answers(wave, np.random.default_rng([seed, number]), number)
             close_wave(wave, wave.closes_at)
             db.session.commit()
+        if wave.state is WaveState.CLOSED:
+            _weight(wave)
+
+
+def _weight(wave: Wave) -> None:
+    """Weight a closed demo wave, so its results pages show weighted figures at once.
+
+    Raked on age, gender and education: the demo panel is too small to have a respondent
+    in every municipality (Samsø has a few thousand adults), and raking needs every level
+    of a margin to have one.
+    """
+    exists = select(Weighting.id).filter_by(wave_id=wave.id)
+    table = latest_population_table()
+    if table is None or db.session.scalar(exists) is not None:
+        return
+    weight_wave(wave, WeightingMethod.RAKE, DEMO_WEIGHTING, table)
+    db.session.commit()
 
 
 def _mark_sent(after_id: int, at: datetime) -> None:

@@ -68,12 +68,13 @@ def citizen_link(token: str) -> Link:
     invitation = find_invitation(token)
     if invitation is not None:
         response = db.session.scalar(select(Response).filter_by(invitation_id=invitation.id))
-        questionnaire = invitation.wave.questionnaire
+        questionnaire = answering.load_questionnaire(invitation.wave.questionnaire_id)
         return Link(questionnaire, response, invitation, CITIZEN, {"token": token})
     response = answering.find_public_response(token)
     if response is None:
         abort(404)
-    return Link(response.questionnaire, response, None, CITIZEN, {"token": token})
+    questionnaire = answering.load_questionnaire(response.questionnaire_id)
+    return Link(questionnaire, response, None, CITIZEN, {"token": token})
 
 
 def language_of(link: Link) -> str:
@@ -211,8 +212,8 @@ def _submit(link: Link, page: Any, language: str, answers: dict[str, Any]) -> Re
     answering.save_answers(
         response, page, {k: v for k, v in submitted.values.items() if k not in errors}
     )
-    answering.go_to(response, page.position)
     if errors or revealed:
+        answering.go_to(response, page.position)
         values = {**merged, **_raw_values(now_shown, errors)}
         return _show(link, page, language, values, now_shown, errors, 200, bool(revealed))
     following = answering.next_shown(questionnaire, page.position, merged)

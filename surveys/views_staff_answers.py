@@ -31,9 +31,10 @@ def staff_link(response_id: int) -> Link:
     response = db.get_or_404(Response, response_id)
     if response.invitation is None:  # only invited members' answers are typed in
         abort(404)
+    questionnaire = answering.load_questionnaire(response.questionnaire_id)
     return Link(
-        response.questionnaire, response, response.invitation, ENTRY,
-        {"response_id": response.id}, staff=True,
+        questionnaire, response, response.invitation, ENTRY, {"response_id": response.id},
+        staff=True,
     )  # fmt: skip
 
 

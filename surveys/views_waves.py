@@ -1,6 +1,7 @@
 """Staff pages for waves: the calendar of coming and past waves, creating one, and a
-wave's page with its design, timetable, allocation preview or live counts, and the
-actions that move, pause, resume or cancel it.
+wave's page with its design, timetable, allocation preview or live counts, what ran
+when, and the actions that move, pause, resume, cancel or release (a soft launch) it.
+Wave plans have their pages in ``surveys.views_wave_plans``, on the same blueprint.
 
 Every view is ``@staff_required`` and thin: the work is done by ``surveys.waves`` and
 ``surveys.wave_sampling``; a refused transition or an unplannable design is shown as a
@@ -28,9 +29,17 @@ from panel.i18n import current_language
 from panel.models import InvalidTransition
 from surveys import waves
 from surveys.models import Questionnaire, QuestionnaireState
-from surveys.wave_forms import ALLOCATION_NAMES, STATE_NAMES, ConfirmForm, DatesForm, WaveForm
-from surveys.wave_models import AllocationMode, Wave, WaveState
+from surveys.wave_forms import (
+    ALLOCATION_NAMES,
+    OUTCOME_NAMES,
+    STATE_NAMES,
+    ConfirmForm,
+    DatesForm,
+    WaveForm,
+)
+from surveys.wave_models import Wave, WaveState
 from surveys.wave_sampling import Stratum, WaveError, preview_wave
+from surveys.wave_timeline import held_back, wave_timeline
 
 bp = Blueprint("waves", __name__, url_prefix="/staff/waves")
 log = logging.getLogger(__name__)
@@ -48,23 +57,34 @@ def _moments(form: DatesForm) -> dict[str, Any]:
     }
 
 
-def _wave_form() -> WaveForm:
-    form = WaveForm()
+def questionnaire_choices() -> list[SelectChoice]:
+    """The questionnaires a wave or a plan may send: ready ones and those in use."""
     language = current_language()
     ready = db.session.scalars(
         select(Questionnaire)
         .where(Questionnaire.state.in_([QuestionnaireState.READY, QuestionnaireState.IN_USE]))
         .order_by(Questionnaire.id.desc())
     )
-    form.questionnaire.choices = [
+    return [
         SelectChoice(q.id, q.title.get(language) or q.title.get(q.languages[0]) or str(q.id))
         for q in ready
     ]
-    form.stratify_by.choices = [
+
+
+def stratify_choices() -> list[SelectChoice]:
+    """The attributes a sample can be stratified by, in the page's language."""
+    language = current_language()
+    return [
         SelectChoice(a.key, a.label(language))
         for a in load_attributes()
         if a.weighting and a.categories
     ]
+
+
+def _wave_form() -> WaveForm:
+    form = WaveForm()
+    form.questionnaire.choices = questionnaire_choices()
+    form.stratify_by.choices = stratify_choices()
     return form
 
 
@@ -96,12 +116,7 @@ def index() -> ResponseReturnValue:
                 form.name.data,
                 questionnaire,
                 **_moments(form),
-                reminder_after_days=form.reminder_after_days.data,
-                max_reminders=form.max_reminders.data,
-                stratify_by=form.stratify_by.data or [],
-                completes_wanted=form.completes_wanted.data,
-                allocation_mode=AllocationMode(form.allocation_mode.data),
-                default_response_rate=form.default_response_rate.data,
+                **form.design(),
             )
         except WaveError as error:
             db.session.rollback()
@@ -158,6 +173,8 @@ def _wave_template(wave: Wave, dates: DatesForm, **context: Any) -> str:
         wave=wave,
         dates=dates,
         confirm=ConfirmForm(),
+        timeline=wave_timeline(wave),
+        outcomes=OUTCOME_NAMES,
         label=stratum_labels(wave.stratify_by),
         local=waves.utc_to_local,
         states=STATE_NAMES,
@@ -188,6 +205,23 @@ def move(wave_id: int) -> ResponseReturnValue:
     else:
         db.session.commit()
         flash(_("The wave was moved."))
+    return redirect(url_for("waves.wave", wave_id=wave.id))
+
+
+@bp.route("/<int:wave_id>/release", methods=["POST"], endpoint="release")
+@staff_required
+def release(wave_id: int) -> ResponseReturnValue:
+    """Invite the rest of a soft launch; a second click finds nothing held back."""
+    wave = db.get_or_404(Wave, wave_id)
+    now = utcnow()
+    if ConfirmForm().validate_on_submit():
+        if wave.state is not WaveState.OPEN or now >= wave.closes_at:
+            flash(_("Only an open wave can invite the rest of its sample."))
+        elif not held_back(wave):
+            flash(_("No invitations are held back."))
+        else:
+            sent = waves.release_wave(wave, now)
+            flash(_("The rest of the sample was invited: %(n)d invitations sent.", n=sent))
     return redirect(url_for("waves.wave", wave_id=wave.id))
 
 

@@ -17,8 +17,10 @@ from panel.models import Member, OutboxMessage
 from surveys.conditions import visible
 from surveys.models import Questionnaire, QuestionnaireState, QuestionType, Response
 from surveys.questions import missing_translations
+from surveys.results_models import Weighting
 from surveys.wave_models import Invitation, Wave, WaveState
 from surveys.waves import find_invitation
+from tests.helpers import login_as
 
 #: A small panel keeps the tests quick; its waves ask for 100 completes.
 MEMBERS = 600
@@ -170,3 +172,18 @@ def test_a_second_demo_run_adds_nothing(runner):
     again = _demo_json(runner)
     assert counts() == before
     assert again["answer_links"] == first["answer_links"]
+
+
+def test_the_demos_closed_waves_show_weighted_results_breakdowns_and_a_trend(app, client):
+    build_demo(members=MEMBERS)
+    _first, second = sorted(_waves(WaveState.CLOSED), key=lambda w: w.invite_at)
+    weighting = db.session.scalar(select(Weighting).filter_by(wave_id=second.id))
+    assert weighting is not None and weighting.converged
+
+    login_as(client, "politician")
+    page = client.get(f"/results/waves/{second.id}?by=gender")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Resultaterne er vægtet, så de svarer til regionens befolkning." in text
+    assert "±" in text
+    assert "På tværs af runderne" in text  # the trend of questions asked in both waves

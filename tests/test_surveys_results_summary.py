@@ -1,0 +1,165 @@
+"""The politicians' summary: small groups stay hidden whatever the parameters, roles, free
+text never shown, and trends across waves that asked the same question."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from sqlalchemy import select
+
+from extensions import db
+from panel.demographics import install_default_attributes
+from panel.models import PopulationTable, Role
+from surveys.results import suppressed
+from surveys.results_models import WeightingMethod
+from surveys.results_weighting import weight_wave
+from surveys.wave_models import WaveState
+from tests.helpers import login_as, login_staff
+from tests.test_surveys_results_weighting import (
+    CLOSED_AT,
+    answer,
+    closed_wave,
+    population,
+    questionnaire,
+)
+
+HIDDEN = "fewer than 10 answers"
+
+
+def test_one_rule_hides_small_cells_and_one_more_when_only_one_would_be_hidden():
+    assert suppressed([25, 12, 30], 10).tolist() == [False, False, False]
+    # 3 alone would be total minus the others: the next smallest (12) goes too
+    assert suppressed([25, 12, 3, 30], 10).tolist() == [False, True, True, False]
+    assert suppressed([25, 4, 3, 30], 10).tolist() == [False, True, True, False]
+    assert suppressed([5], 10).tolist() == [True]
+    # an empty group gives nothing away, so it does not count as the one hidden cell
+    assert suppressed([25, 12, 0, 30], 10).tolist() == [False, False, True, False]
+
+
+@pytest.fixture
+def wave(app):
+    """Education long 25 (all "yes"), short 12 (all "no"), upper 3 (all "yes"); weighted."""
+    install_default_attributes()
+    wave = closed_wave()
+    answer(wave, {"gender": "f", "education": "long"}, "yes", 13, wish="Flere busser til Ry")
+    answer(wave, {"gender": "m", "education": "long"}, "yes", 12)
+    answer(wave, {"gender": "f", "education": "short"}, "no", 6)
+    answer(wave, {"gender": "m", "education": "short"}, "no", 6)
+    answer(wave, {"gender": "f", "education": "upper"}, "yes", 3)
+    population({"f": 500, "m": 500})
+    db.session.commit()
+    weight_wave(wave, WeightingMethod.RAKE, ["gender"], db.session.scalar(select(PopulationTable)))
+    db.session.commit()
+    return wave
+
+
+def page(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+def test_a_small_group_and_its_complement_are_hidden_in_the_breakdown(client, wave):
+    login_as(client, "politician")
+    client.get("/language/en")
+    text = page(client, f"/results/waves/{wave.id}?by=education&unweighted=1")
+    assert (
+        text.count(f'colspan="2">{HIDDEN}') == 3
+    )  # upper (3), short (12) as its complement, basic (0)
+    assert ">25<" in text  # the group of 25 is shown with its number of answers
+    assert ">12<" not in text and ">3<" not in text
+    # the 3 "upper" answers are all "yes", the 12 "short" all "no": neither share appears
+    # as a group row; the overall figure rests on all 40
+    assert ">40<" in text or "40 answers" in text
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "by=education&by=gender",
+        "by=gender,education",
+        "by=education&education=upper",
+        "by=education&min=1",
+        "by=education&unweighted=1&unweighted=0",
+        "by=postcode",
+    ],
+)
+def test_no_combination_of_parameters_reveals_a_hidden_group(client, wave, query):
+    login_as(client, "politician")
+    client.get("/language/en")
+    text = page(client, f"/results/waves/{wave.id}?{query}")
+    assert ">12<" not in text and ">3<" not in text
+    assert "Flere busser" not in text
+
+
+def test_a_politician_reads_the_summary_but_no_free_text_or_answering_page(client, wave):
+    login_as(client, "politician")
+    client.get("/language/en")
+    text = page(client, f"/results/waves/{wave.id}")
+    assert "Do you take the bus?" in text
+    assert "Wishes?" not in text and "Flere busser" not in text
+    assert '<span class="moe">(± ' in text  # the weighted share with its margin
+    index = page(client, "/results")
+    assert wave.name in index
+    assert client.get(f"/staff/waves/{wave.id}").status_code == 403
+    assert client.get(f"/staff/waves/{wave.id}/weighting").status_code == 403
+    assert client.get(f"/staff/waves/{wave.id}/entry").status_code == 403
+
+
+def test_a_politician_sees_no_open_wave(client, wave):
+    wave.state = WaveState.OPEN
+    db.session.commit()
+    login_as(client, "politician")
+    assert client.get(f"/results/waves/{wave.id}").status_code == 404
+    assert wave.name not in page(client, "/results")
+
+
+def test_citizens_are_refused(client, wave):
+    login_as(client, "citizen")
+    assert client.get("/results").status_code == 403
+    assert client.get(f"/results/waves/{wave.id}").status_code == 403
+
+
+def test_a_question_repeated_in_an_earlier_wave_shows_its_trend(client, app):
+    install_default_attributes()
+    spring = closed_wave("Spring 2027", CLOSED_AT, questionnaire=questionnaire("Transport 1"))
+    answer(spring, {"gender": "f"}, "yes", 20)
+    answer(spring, {"gender": "f"}, "no", 20)
+    autumn = closed_wave(
+        "Autumn 2027", CLOSED_AT + timedelta(days=180), questionnaire=questionnaire("Transport 2")
+    )
+    answer(autumn, {"gender": "f"}, "yes", 30)
+    answer(autumn, {"gender": "f"}, "no", 10)
+    other = closed_wave(
+        "Other 2027", CLOSED_AT + timedelta(days=90),
+        questionnaire=questionnaire("Other", concept="5b0a8c7e-0000-4000-8000-00000000abcd"),
+    )  # fmt: skip
+    answer(other, {"gender": "f"}, "yes", 40)
+    db.session.commit()
+    login_staff(client, Role.STAFF)
+    client.get("/language/en")
+    text = page(client, f"/results/waves/{autumn.id}")
+    trend = text[text.index("Over the waves") :]
+    assert "Spring 2027" in trend and "Autumn 2027" in trend
+    assert "Other 2027" not in trend  # another question (concept), not a trend
+    assert trend.index("Spring 2027") < trend.index("Autumn 2027")
+    assert "50 %" in trend and "75 %" in trend
+    # the spring wave comes before any other, so it has no trend of its own
+    assert "Over the waves" not in page(client, f"/results/waves/{spring.id}")
+
+
+def test_the_summary_explains_weighting_and_margins_in_both_languages(client, wave):
+    login_as(client, "politician")
+    client.get("/language/en")
+    assert "What do weighting and margin of error mean?" in page(
+        client, f"/results/waves/{wave.id}"
+    )
+    client.get("/language/da")
+    assert "Hvad betyder vægtning og fejlmargin?" in page(client, f"/results/waves/{wave.id}")
+
+
+def test_suppression_is_the_same_array_for_any_order_of_groups():
+    counts = np.array([30, 3, 12, 25])
+    assert suppressed(counts, 10).tolist() == [False, True, True, False]
