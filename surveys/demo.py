@@ -13,7 +13,6 @@ a run after an interrupted one only finishes the waves the demo made.
 
 from __future__ import annotations
 
-import calendar
 import logging
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -32,7 +31,7 @@ from surveys.demo_questionnaire import demo_questionnaire
 from surveys.models import Response
 from surveys.results_models import Weighting, WeightingMethod
 from surveys.results_weighting import weight_wave
-from surveys.wave_jobs import DESIGN, occurrences, plan_next_waves
+from surveys.wave_jobs import DESIGN, occurrences, plan_next_waves, wave_name
 from surveys.wave_models import Invitation, Wave, WavePlan, WaveState
 from surveys.waves import close_wave, create_wave, local_to_utc, open_wave, personal_token
 
@@ -92,7 +91,7 @@ def _create(completes: int, seed: int, now: datetime) -> WavePlan:
     for number, (day, invite_at) in enumerate(past):
         closes_at = invite_at + timedelta(days=plan.open_days)
         create_wave(
-            f"{plan.name} {calendar.month_name[day.month]} {day.year}",
+            wave_name(plan.name, day),
             questionnaire,
             plan_id=plan.id,
             plan_occurrence=day,
@@ -104,7 +103,7 @@ def _create(completes: int, seed: int, now: datetime) -> WavePlan:
         )
     # between the plan's dates: an extra wave, so that one is open whenever the demo is built
     create_wave(
-        f"{plan.name} {calendar.month_name[opens.month]} {opens.year}",
+        wave_name(plan.name, opens.date()),
         questionnaire,
         plan_id=plan.id,
         invite_at=opens,

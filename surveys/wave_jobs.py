@@ -10,11 +10,11 @@ after downtime catches up once, and a tick after a crash finishes the work.
 
 from __future__ import annotations
 
-import calendar
 import logging
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
@@ -65,6 +65,12 @@ def _utc(day: date, plan: WavePlan) -> datetime:
     return local.astimezone(UTC).replace(tzinfo=None)
 
 
+def wave_name(plan_name: str, day: date) -> str:
+    """A planned wave's name: the plan's and the month, in the region's own language."""
+    language = current_app.config.get("BABEL_DEFAULT_LOCALE", "da")
+    return f"{plan_name} {format_date(day, 'MMMM y', locale=language)}"
+
+
 def plan_next_waves(plan: WavePlan, now: datetime) -> list[Wave]:
     """Create the plan's next WAVES_AHEAD waves that do not exist yet; the caller commits.
 
@@ -82,7 +88,7 @@ def plan_next_waves(plan: WavePlan, now: datetime) -> list[Wave]:
             continue
         closes_at = invite_at + timedelta(days=plan.open_days)
         wave = Wave(
-            name=f"{plan.name} {calendar.month_name[day.month]} {day.year}",
+            name=wave_name(plan.name, day),
             questionnaire_id=plan.questionnaire_id,
             plan_id=plan.id,
             plan_occurrence=day,
