@@ -22,6 +22,7 @@ from extensions import csrf, db
 from panel.clock import utcnow
 from panel.models import MemberStatus
 from surveys import answering
+from surveys.answer_input import read_page
 from surveys.models import Questionnaire, Response
 from surveys.questions import language_name, text_direction
 from surveys.wave_models import Invitation
@@ -192,7 +193,7 @@ def _submit(link: Link, page: Any, language: str, answers: dict[str, Any]) -> Re
     going_back = request.form.get("action") == "back"
     with force_locale(language):
         questions = answering.shown_questions(page, answers)
-        submitted = answering.read_page(questions, request.form, language, not going_back)
+        submitted = read_page(questions, request.form, language, not going_back)
     merged = {**answers, **{k: v for k, v in submitted.values.items() if v is not None}}
     for key, value in submitted.values.items():
         if value is None:

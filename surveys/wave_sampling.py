@@ -82,9 +82,9 @@ def _filter_condition(attribute: Attribute, codes: Sequence[str], on: date) -> C
 def eligible_members(wave: Wave, now: datetime) -> Select[int, str, int]:
     """(member id, attributes as canonical JSON text, birth year) of everyone ``wave`` may invite.
 
-    Active (confirmed, not left), not paused on the day, consent in force, an address that
-    has not bounced, not invited in the last K days, fewer than J invitations in the last
-    365 days, and inside the wave's filters. The wave's own invitations do not count, so
+    Active (confirmed by ``now``, not left), not paused on the day, consent in force, an
+    address that has not bounced, not invited in the last K days, fewer than J invitations in
+    the last 365 days, and inside the wave's filters. The wave's own invitations do not count, so
     re-running an interrupted opening sees the same frame.
     """
     others = Invitation.wave_id != wave.id
@@ -115,6 +115,7 @@ def eligible_members(wave: Wave, now: datetime) -> Select[int, str, int]:
         .join(MemberContact, MemberContact.member_id == Member.id)
         .where(
             Member.status == MemberStatus.ACTIVE,
+            Member.confirmed_at <= now,  # a wave drawn as of a past moment (tick --now)
             or_(Member.paused_until.is_(None), Member.paused_until < day),
             Member.consent_expires_at > now,
             MemberContact.email_bounced_at.is_(None),

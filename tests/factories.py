@@ -44,7 +44,9 @@ class MemberFactory(_Base):
     attributes = factory.LazyFunction(
         lambda: {"gender": "f", "municipality": "751", "education": "short"}
     )
-    confirmed_at = factory.LazyFunction(utcnow)
+    #: Joined and confirmed a month ago, so a wave drawn "now" in a test may invite them.
+    joined_at = factory.LazyFunction(lambda: utcnow() - timedelta(days=30))
+    confirmed_at = factory.LazyFunction(lambda: utcnow() - timedelta(days=30))
     profile_checked_at = factory.LazyFunction(utcnow)
     contact = factory.LazyAttributeSequence(
         lambda o, n: MemberContact(email=f"member{n}@example.dk", name=f"Member {n}")
