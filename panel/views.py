@@ -41,6 +41,7 @@ from panel.forms import (
     member_form_class,
 )
 from panel.models import Member, MemberStatus
+from surveys.results_publish import member_results
 
 bp = Blueprint("panel", __name__)
 
@@ -146,6 +147,7 @@ def _render_profile(status: int = 200, **forms: Any) -> ResponseReturnValue:
         consent_expires_at=member.consent_expires_at,
         can_renew=members.can_renew_consent(member),
         action=ActionForm(),
+        results=member_results(member, _language()),
         **forms,
     )
     return page, status

@@ -27,6 +27,7 @@ from surveys.models import Response, ResponseMode
 from surveys.results import load_respondents
 from surveys.results_forms import METHOD_NAMES, WeightingForm
 from surveys.results_models import Weighting, WeightingMethod
+from surveys.results_publish_quotes import published_quotes
 from surveys.results_summary import BREAKDOWNS, summarise
 from surveys.results_trends import add_trends
 from surveys.results_weighting import composition, weight_wave
@@ -93,6 +94,8 @@ def summary(wave_id: int) -> ResponseReturnValue:
             (key, attributes[key].label(language)) for key in BREAKDOWNS if key in attributes
         ],
         show_unweighted=request.args.get("unweighted") == "1",
+        quotes=published_quotes(wave, language),
+        staff=not _is_politician(),
     )
 
 
