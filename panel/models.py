@@ -249,9 +249,19 @@ class StaffUser(UserMixin, Base):
     language: Mapped[str] = mapped_column(String(5), default="da")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: The shared TOTP secret (base32), set once the user confirmed a first code. Stored
+    #: as it is, because checking a code needs it; the database backup must be guarded
+    #: like the passwords' (see SECURITY.md).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: The 30-second time step of the last accepted code: a code works only once.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     def get_id(self) -> str:
         return f"staff:{self.id}"
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_secret is not None
 
     @property
     def is_active(self) -> bool:

@@ -114,3 +114,14 @@ class ActionForm(FlaskForm):
 
 def split_aliases(text: str | None) -> list[str]:
     return [alias.strip() for alias in (text or "").split(",") if alias.strip()]
+
+
+class TwoFactorCodeForm(FlaskForm):
+    code = StringField(
+        _l("Code from your authenticator app"),
+        validators=[
+            DataRequired(message=_l("Enter the six-digit code.")),
+            Regexp(r"^\s*\d{3}\s?\d{3}\s*$", message=_l("Enter the six-digit code.")),
+        ],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )

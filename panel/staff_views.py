@@ -9,7 +9,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -25,7 +24,8 @@ from sqlalchemy import Select, func, select
 from wtforms.fields.choices import SelectChoice
 
 from extensions import db
-from panel.auth import staff_required
+from panel.audit import AuditEvent, record, verify_chain
+from panel.auth import role_required, staff_required
 from panel.clock import today
 from panel.composition import composition_attributes, members_in_category, overview_figures
 from panel.demographics import age_band, load_attributes
@@ -42,6 +42,7 @@ from panel.models import (
     OutboxMessage,
     PopulationFigure,
     PopulationTable,
+    Role,
 )
 from panel.population import upload_population
 from panel.staff_forms import (
@@ -119,6 +120,8 @@ def members() -> ResponseReturnValue:
 @staff_required
 def member(member_id: int) -> ResponseReturnValue:
     person = db.get_or_404(Member, member_id)
+    record("member.view", f"member:{person.id}")
+    db.session.commit()
     language = current_language()
     attributes = load_attributes()
     bands = [a for a in attributes if a.kind is AttributeKind.AGE_BAND]
@@ -138,7 +141,8 @@ def member(member_id: int) -> ResponseReturnValue:
 @bp.route("/members/export.csv", endpoint="export_members")
 @staff_required
 def export() -> ResponseReturnValue:
-    current_app.logger.info("staff %s exported the member list", current_user.id)
+    record("members.export", "", format="csv")
+    db.session.commit()
     return Response(
         stream_with_context(export_members()),
         mimetype="text/csv",
@@ -154,6 +158,7 @@ def import_view() -> ResponseReturnValue:
     if form.validate_on_submit():
         result = import_members(form.file.data.stream, consent_given=form.consent_given.data)
         if not result.errors:
+            record("members.import", "", created=result.created)
             db.session.commit()
             flash(_("%(n)d members were imported.", n=result.created))
             return redirect(url_for("staff.members"))
@@ -174,6 +179,7 @@ def population() -> ResponseReturnValue:
             uploaded_by_id=current_user.id,
         )
         if result.table is not None:
+            record("population.upload", f"population:{result.table.id}")
             db.session.commit()
             flash(_("The population figures were saved."))
             if result.skipped:
@@ -343,3 +349,13 @@ def delete_category(category_id: int) -> ResponseReturnValue:
         db.session.commit()
         flash(_("“%(label)s” was deleted.", label=label))
     return redirect(url_for("staff.attribute", attribute_id=item.attribute_id))
+
+
+@bp.route("/audit", endpoint="audit")
+@role_required(Role.ADMIN)
+def audit() -> ResponseReturnValue:
+    """The audit trail, newest first, and whether its hash chain is unbroken."""
+    page = db.paginate(
+        select(AuditEvent).order_by(AuditEvent.id.desc()), per_page=PER_PAGE, error_out=False
+    )
+    return render_template("staff/audit.html", page=page, broken_at=verify_chain())

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from extensions import db
+from panel.audit import record
 from panel.auth import staff_required
 from panel.clock import utcnow
 from panel.demographics import load_attributes
@@ -122,6 +123,7 @@ def index() -> ResponseReturnValue:
             db.session.rollback()
             form.questionnaire.errors = [str(error)]
         else:
+            record("wave.create", f"wave:{wave.id}")
             db.session.commit()
             flash(_("The wave was planned."))
             return redirect(url_for("waves.wave", wave_id=wave.id))
@@ -203,6 +205,7 @@ def move(wave_id: int) -> ResponseReturnValue:
         db.session.rollback()
         flash(str(error))
     else:
+        record("wave.move", f"wave:{wave.id}")
         db.session.commit()
         flash(_("The wave was moved."))
     return redirect(url_for("waves.wave", wave_id=wave.id))
@@ -221,6 +224,9 @@ def release(wave_id: int) -> ResponseReturnValue:
             flash(_("No invitations are held back."))
         else:
             sent = waves.release_wave(wave, now)
+            # release_wave commits a batch at a time; the entry follows the last batch
+            record("wave.release", f"wave:{wave.id}", invitations=sent)
+            db.session.commit()
             flash(_("The rest of the sample was invited: %(n)d invitations sent.", n=sent))
     return redirect(url_for("waves.wave", wave_id=wave.id))
 
@@ -239,6 +245,7 @@ def _transition(wave_id: int, action: str, done: str) -> ResponseReturnValue:
                 )
             )
         else:
+            record(f"wave.{action}", f"wave:{wave.id}")
             db.session.commit()
             log.info("wave %s: %s by staff", wave.id, action)
             flash(done)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pyotp
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -14,11 +15,21 @@ from tests.factories import STAFF_PASSWORD, StaffUserFactory
 
 
 def login_staff(client: FlaskClient, role: Role = Role.STAFF) -> StaffUser:
-    """Create a staff user with ``role`` and log in through the real login form."""
+    """Create a staff user with ``role`` and log in through the real login form.
+
+    Admins must use two-factor login, so an admin gets a TOTP secret and logs in with a
+    code from it too.
+    """
     user = StaffUserFactory(role=role)
+    if role is Role.ADMIN:
+        user.totp_secret = pyotp.random_base32()
     db.session.commit()
     response = client.post("/staff/login", data={"email": user.email, "password": STAFF_PASSWORD})
     assert response.status_code == 302, response.get_data(as_text=True)
+    if user.totp_secret:
+        code = pyotp.TOTP(user.totp_secret).now()
+        response = client.post("/staff/login/code", data={"code": code})
+        assert response.status_code == 302, response.get_data(as_text=True)
     return user
 
 

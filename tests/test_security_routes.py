@@ -1,0 +1,258 @@
+"""Every route of the app, for every role: who gets in and who is turned away.
+
+``ACCESS`` names, for each endpoint, the roles that may use it. A route that is not in
+the table fails the suite, so nobody adds a page without deciding who may see it.
+"Allowed" means the answer is neither 401/403 nor a redirect to a login page (a 404 for
+an id that does not exist, or a 400 for an empty form, is still "allowed"); "refused"
+means exactly 401/403 or that redirect.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from werkzeug.routing import Rule
+
+from extensions import db
+from panel.models import Attribute, Category, Role
+from surveys.models import Page, Question
+from tests.answering import open_invitation
+from tests.conftest import make_config
+from tests.factories import MemberFactory
+from tests.helpers import login_member, login_staff
+
+ROLES = ("anonymous", "citizen", "politician", "staff", "admin")
+EVERYONE = frozenset(ROLES)
+CITIZEN = frozenset({"citizen"})
+READERS = frozenset({"politician", "staff", "admin"})
+STAFF = frozenset({"staff", "admin"})
+ADMIN = frozenset({"admin"})
+#: The integration API answers a bearer token only: every browser session gets 401
+#: (the API's own tests cover its tokens and scopes).
+TOKEN_ONLY: frozenset[str] = frozenset()
+
+#: Who may use each endpoint. Add every new route here, with a decision.
+ACCESS: dict[str, frozenset[str]] = {
+    "static": EVERYONE,
+    # the public pages, joining and logging in
+    "panel.index": EVERYONE,
+    "panel.about": EVERYONE,
+    "panel.join": EVERYONE,
+    "panel.join_sent": EVERYONE,
+    "panel.confirm": EVERYONE,
+    "panel.login": EVERYONE,
+    "panel.login_sent": EVERYONE,
+    "panel.login_link": EVERYONE,
+    "panel.unsubscribe": EVERYONE,
+    "auth.staff_login": EVERYONE,
+    # only between a right password and the code; everyone else goes to the login page
+    "auth.staff_login_code": frozenset(),
+    "auth.logout": EVERYONE,
+    "auth.set_language": EVERYONE,
+    # answering through a personal or public link: the token is the permission
+    "answer.intro": EVERYONE,
+    "answer.page": EVERYONE,
+    "answer.done": EVERYONE,
+    "answer.public": EVERYONE,
+    "results.public": EVERYONE,
+    # a member's own pages
+    "panel.profile": CITIZEN,
+    "panel.profile_edit": CITIZEN,
+    "panel.profile_checked": CITIZEN,
+    "panel.pause": CITIZEN,
+    "panel.resume": CITIZEN,
+    "panel.renew_consent": CITIZEN,
+    "panel.profile_language": CITIZEN,
+    "panel.leave": CITIZEN,
+    "panel.export": CITIZEN,
+    "panel.delete": CITIZEN,
+    # results for politicians and staff
+    "results.index": READERS,
+    "results.summary": READERS,
+    # staff's own two-factor set-up
+    "auth.two_factor": STAFF,
+    # running the panel
+    "staff.overview": STAFF,
+    "staff.members": STAFF,
+    "staff.member": STAFF,
+    "staff.export_members": STAFF,
+    "staff.import_members": STAFF,
+    "staff.population": STAFF,
+    "staff.attributes": STAFF,
+    "staff.attribute": STAFF,
+    "staff.add_category": STAFF,
+    "staff.category": STAFF,
+    "staff.move_category": STAFF,
+    "staff.delete_category": STAFF,
+    "builder.index": STAFF,
+    "builder.new": STAFF,
+    "builder.questionnaire": STAFF,
+    "builder.design": STAFF,
+    "builder.mark_ready": STAFF,
+    "builder.new_version": STAFF,
+    "builder.add_page": STAFF,
+    "builder.edit_page": STAFF,
+    "builder.move_page": STAFF,
+    "builder.delete_page": STAFF,
+    "builder.new_question": STAFF,
+    "builder.edit_question": STAFF,
+    "builder.move_question": STAFF,
+    "builder.duplicate_question": STAFF,
+    "builder.delete_question": STAFF,
+    "builder.preview": STAFF,
+    "builder.preview_page": STAFF,
+    "builder.export_json": STAFF,
+    "builder.export_xlsform": STAFF,
+    "builder.import_json": STAFF,
+    "builder.import_xlsform": STAFF,
+    "answer.public_link": STAFF,
+    "answer.entry_start": STAFF,
+    "answer.entry_resume": STAFF,
+    "answer.entry_page": STAFF,
+    "answer.entry_done": STAFF,
+    "waves.index": STAFF,
+    "waves.wave": STAFF,
+    "waves.move": STAFF,
+    "waves.release": STAFF,
+    "waves.pause": STAFF,
+    "waves.resume": STAFF,
+    "waves.cancel": STAFF,
+    "waves.plans": STAFF,
+    "waves.plan": STAFF,
+    "waves.enable_plan": STAFF,
+    "waves.disable_plan": STAFF,
+    "results.weighting": STAFF,
+    "results.export_answers": STAFF,
+    "results.export_summary": STAFF,
+    "results.report": STAFF,
+    "results.report_pdf": STAFF,
+    "results.publish": STAFF,
+    "results.quotes": STAFF,
+    # administration
+    "staff.audit": ADMIN,
+    "api_staff.tokens": ADMIN,
+    "api_staff.revoke_token": ADMIN,
+    "api_staff.webhooks": ADMIN,
+    "api_staff.toggle_webhook": ADMIN,
+    # the integration API, its description and the load balancer's health check
+    "health.healthz": EVERYONE,
+    "api-docs.openapi_json": EVERYONE,
+    "api-docs.openapi_swagger_ui": EVERYONE,
+    "api_members.attributes": TOKEN_ONLY,
+    "api_members.list_members": TOKEN_ONLY,
+    "api_members.create_member": TOKEN_ONLY,
+    "api_members.read_member": TOKEN_ONLY,
+    "api_members.update_member": TOKEN_ONLY,
+    "api_members.remove_member": TOKEN_ONLY,
+    "api_members.import_many": TOKEN_ONLY,
+    "api_members.population": TOKEN_ONLY,
+    "api_surveys.list_questionnaires": TOKEN_ONLY,
+    "api_surveys.create_questionnaire": TOKEN_ONLY,
+    "api_surveys.read_questionnaire": TOKEN_ONLY,
+    "api_surveys.ready_questionnaire": TOKEN_ONLY,
+    "api_surveys.list_plans": TOKEN_ONLY,
+    "api_surveys.list_waves": TOKEN_ONLY,
+    "api_surveys.create_from_plan": TOKEN_ONLY,
+    "api_surveys.read_wave": TOKEN_ONLY,
+    "api_results.export_answers": TOKEN_ONLY,
+    "api_results.results": TOKEN_ONLY,
+}
+
+#: Requests after which the user is no longer logged in (or no longer exists).
+SESSION_ENDING = {"auth.logout", "panel.leave", "panel.delete"}
+LOGIN_PAGES = {"/login", "/staff/login"}
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path):
+    """A view that fails after its access check (a 500) still let the user in: this test
+    is about who gets in, so errors come back as pages instead of being raised."""
+    return make_config(database_url, tmp_path, PROPAGATE_EXCEPTIONS=False)
+
+
+@pytest.fixture
+def ids(app: Flask) -> dict[str, Any]:
+    """Real objects for the URL parameters; 999999 where a 404 is as good."""
+    invitation = open_invitation()
+    wave = invitation.wave
+    page = db.session.scalar(select(Page).filter_by(questionnaire_id=wave.questionnaire_id))
+    question = db.session.scalar(select(Question).filter_by(page_id=page.id))  # type: ignore[union-attr]
+    attribute = db.session.scalar(select(Attribute).order_by(Attribute.id))
+    category = db.session.scalar(select(Category).order_by(Category.id))
+    return {
+        "member_id": invitation.member_id,
+        "attribute_id": attribute.id,  # type: ignore[union-attr]
+        "category_id": category.id,  # type: ignore[union-attr]
+        "questionnaire_id": wave.questionnaire_id,
+        "page_id": page.id,  # type: ignore[union-attr]
+        "question_id": question.id,  # type: ignore[union-attr]
+        "wave_id": wave.id,
+        "plan_id": 999999,
+        "token_id": 999999,
+        "endpoint_id": 999999,
+        "response_id": 999999,
+        "number": 1,
+        "token": "no-such-token",
+        "lang": "da",
+        "code": "da",
+        "fmt": "csv",
+        "filename": "app.css",
+    }
+
+
+def log_in(client: FlaskClient, role: str) -> None:
+    if role == "anonymous":
+        return
+    if role == "citizen":
+        member = MemberFactory()
+        db.session.commit()
+        login_member(client, member)
+        return
+    login_staff(client, Role(role))
+
+
+def url_for_rule(rule: Rule, ids: dict[str, Any]) -> str:
+    missing = set(rule.arguments) - set(ids)
+    assert not missing, f"{rule.rule}: give the test fixture a value for {missing}"
+    return rule.build({name: ids[name] for name in rule.arguments}, append_unknown=False)[1]
+
+
+def refused(response: Any) -> bool:
+    if response.status_code in (401, 403):
+        return True
+    if response.status_code in (301, 302, 303, 307, 308):
+        return urlsplit(response.headers["Location"]).path in LOGIN_PAGES
+    return False
+
+
+def rules(app: Flask) -> list[Rule]:
+    """The rules in a fixed order, with the ones that end a session last."""
+    return sorted(app.url_map.iter_rules(), key=lambda r: (r.endpoint in SESSION_ENDING, r.rule))
+
+
+def test_every_route_has_an_access_decision(app):
+    undecided = sorted({r.endpoint for r in app.url_map.iter_rules()} - set(ACCESS))
+    assert undecided == [], f"add these endpoints to ACCESS in {__file__}: {undecided}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_route_lets_in_exactly_the_roles_it_should(app, ids, role):
+    client = app.test_client()
+    log_in(client, role)
+    wrong = []
+    for rule in rules(app):
+        allowed = role in ACCESS.get(rule.endpoint, frozenset())
+        url = url_for_rule(rule, ids)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method)
+            if refused(response) == allowed:
+                wrong.append(f"{method} {url} ({rule.endpoint}): {response.status_code}")
+            if rule.endpoint in SESSION_ENDING and role != "anonymous":
+                client = app.test_client()
+                log_in(client, role)
+    assert wrong == [], f"as {role}, against the ACCESS table:\n" + "\n".join(wrong)
