@@ -433,6 +433,8 @@ def new_version(questionnaire: Questionnaire) -> Questionnaire:
 
 def mark_ready(questionnaire: Questionnaire) -> None:
     """Draft -> ready, once every text is translated and every condition fits."""
+    if questionnaire.state is not QuestionnaireState.DRAFT:
+        raise QuestionError(_("Only a draft can be marked ready."))
     missing = missing_translations(questionnaire)
     if missing:
         first = missing[0]

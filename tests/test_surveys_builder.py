@@ -333,6 +333,10 @@ def test_translation_gaps_are_listed_and_block_ready(english, client):
     client.post(f"{BASE}/{questionnaire.id}/design", data=data)
     assert client.post(f"{BASE}/{questionnaire.id}/ready").status_code == 302
     assert db.session.get(Questionnaire, questionnaire.id).state is QuestionnaireState.READY
+    again = client.post(f"{BASE}/{questionnaire.id}/ready")  # a second click, or a stale page
+    assert again.status_code == 409 and "Only a draft can be marked ready." in again.get_data(
+        as_text=True
+    )
 
 
 def test_json_export_downloads_and_reimports_equal(english, client):
