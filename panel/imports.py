@@ -82,8 +82,19 @@ def decode(data: bytes) -> str:
     return data.decode("latin-1")
 
 
+class UnreadableCsv(ValueError):
+    """The file cannot be read as CSV: nothing can be imported; ``errors`` say where."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(f"unreadable CSV at lines {[line for line, _reason in errors]}")
+        self.errors = errors
+
+
 def read_csv(source: Source) -> CsvRows:
-    """Read an uploaded CSV whose delimiter is ``;``, ``,`` or a tab (whichever the header uses)."""
+    """Read an uploaded CSV whose delimiter is ``;``, ``,`` or a tab (whichever the header uses).
+
+    Raises ``UnreadableCsv`` when the file cannot be read, so callers report those lines.
+    """
     data = source.read() if hasattr(source, "read") else source
     text = decode(data) if isinstance(data, bytes) else str(data).removeprefix("\ufeff")
     first = next((line for line in text.splitlines() if line.strip()), "")
@@ -91,13 +102,25 @@ def read_csv(source: Source) -> CsvRows:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] = []
     rows = []
-    for cells in reader:
-        if not any(cell.strip() for cell in cells):
-            continue
-        if not header:
-            header = [cell.strip() for cell in cells]
-        else:
-            rows.append((reader.line_num, cells))
+    with_nul = []
+    try:
+        for cells in reader:
+            if not any(cell.strip() for cell in cells):
+                continue
+            if any("\x00" in cell for cell in cells):
+                with_nul.append(reader.line_num)
+            if not header:
+                header = [cell.strip() for cell in cells]
+            else:
+                rows.append((reader.line_num, cells))
+    except csv.Error as error:
+        message = _("This line cannot be read as CSV: a cell is too long or a quote is not closed.")
+        raise UnreadableCsv([(reader.line_num, message)]) from error
+    if with_nul:  # no database stores a NUL; a UTF-16 file read as cp1252 is full of them
+        message = _(
+            "This line contains NUL characters. Save the file as CSV (UTF-8) and try again."
+        )
+        raise UnreadableCsv([(line, message) for line in with_nul])
     return CsvRows(header, rows)
 
 
@@ -134,7 +157,10 @@ def import_members(source: Source, *, consent_given: bool) -> ImportResult:
     an "import" consent; otherwise they are pending and each is mailed a confirmation link,
     as if they had joined on the web. Error reasons are translated in the current locale.
     """
-    table = read_csv(source)
+    try:
+        table = read_csv(source)
+    except UnreadableCsv as unreadable:
+        return ImportResult(unreadable.errors)
     attributes = load_attributes()
     columns, errors = _match_columns(table.header, attributes)
     if errors:

@@ -29,6 +29,7 @@ from panel.imports import (
     CsvRows,
     RowError,
     Source,
+    UnreadableCsv,
     attribute_for_header,
     read_csv,
 )
@@ -60,7 +61,10 @@ def upload_population(
     source: Source, *, name: str, note: str = "", uploaded_by_id: int | None = None
 ) -> PopulationResult:
     """Parse a StatBank CSV and store it as a new table when every row is good; caller commits."""
-    table = read_csv(source)
+    try:
+        table = read_csv(source)
+    except UnreadableCsv as unreadable:
+        return PopulationResult(errors=unreadable.errors)
     columns, errors = _match_columns(table.header, load_attributes())
     if columns is None:
         return PopulationResult(errors=errors)

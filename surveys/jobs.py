@@ -38,6 +38,7 @@ from sqlalchemy import (
     String,
     Text,
     delete,
+    exists,
     or_,
     select,
     update,
@@ -47,8 +48,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 from extensions import Base, db, value_enum
 from panel.clock import utcnow
 from panel.mail import deliver_outbox
-from panel.members import queue_consent_renewals, queue_profile_checks
-from panel.models import LoginToken, OutboxMessage
+from panel.members import (
+    delete_member,
+    leave_panel,
+    queue_consent_renewals,
+    queue_profile_checks,
+)
+from panel.models import Consent, LoginToken, Member, MemberStatus, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +62,8 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 #: Used and expired login links are deleted this long after they stopped working.
 TOKEN_RETENTION = timedelta(days=7)
+#: Members are deleted this many at a time, each batch committed, to bound the session.
+DELETE_BATCH = 500
 
 
 class JobOutcome(enum.StrEnum):
@@ -247,10 +255,11 @@ def _deleted(statement: Delete) -> int:
 
 
 def delete_expired_records(now: datetime) -> str:
-    """Keep mail and login links only as long as they are needed (data minimisation).
+    """Keep personal data only as long as it is needed (data minimisation, GDPR art. 5(1)(e)).
 
     Sent mail goes after MAIL_RETENTION_DAYS; unsent mail stays, since it is still owed.
-    A login link goes TOKEN_RETENTION after it was used or expired.
+    A login link goes TOKEN_RETENTION after it was used or expired. Members go as
+    ``retire_lapsed_consents`` and ``delete_members_past_retention`` say.
     """
     mail_cutoff = now - timedelta(days=current_app.config["MAIL_RETENTION_DAYS"])
     token_cutoff = now - TOKEN_RETENTION
@@ -261,7 +270,66 @@ def delete_expired_records(now: datetime) -> str:
         )
     )
     db.session.commit()
-    return f"deleted {mails} sent mails, {tokens} login links"
+    lapsed = retire_lapsed_consents(now)
+    left, unconfirmed = delete_members_past_retention(now)
+    return (
+        f"deleted {mails} sent mails, {tokens} login links, {left} members who left, "
+        f"{unconfirmed} never confirmed; {lapsed} with lapsed consent marked as left"
+    )
+
+
+def retire_lapsed_consents(now: datetime) -> int:
+    """Members whose consent lapsed more than CONSENT_GRACE_DAYS ago leave the panel.
+
+    Without consent there is no basis to keep their data, and a lapsed consent is treated
+    exactly like leaving: they are never sampled or mailed again, and the member rule
+    below deletes them LEFT_MEMBER_RETENTION_DAYS later, so there is one road to deletion.
+    The grace period is for the renewal reminder (sent before the consent lapses) to be
+    answered late; renewing in that time keeps the member.
+    """
+    cutoff = now - timedelta(days=current_app.config["CONSENT_GRACE_DAYS"])
+    lapsed = db.session.scalars(
+        select(Member).where(
+            Member.status == MemberStatus.ACTIVE, Member.consent_expires_at < cutoff
+        )
+    ).all()
+    for member in lapsed:
+        leave_panel(member, now)
+        log.info("member %s left the panel: consent lapsed and was not renewed", member.id)
+    db.session.commit()
+    return len(lapsed)
+
+
+def delete_members_past_retention(now: datetime) -> tuple[int, int]:
+    """Delete members who left LEFT_MEMBER_RETENTION_DAYS ago, and sign-ups never confirmed.
+
+    A pending member is deleted UNCONFIRMED_RETENTION_DAYS after joining, unless they
+    consented (joined again on the web) since then. Deleting goes through
+    ``delete_member``, so their answers stay, anonymous. Returns (left, unconfirmed).
+    """
+    config = current_app.config
+    left_cutoff = now - timedelta(days=config["LEFT_MEMBER_RETENTION_DAYS"])
+    pending_cutoff = now - timedelta(days=config["UNCONFIRMED_RETENTION_DAYS"])
+    consented_since = exists().where(
+        Consent.member_id == Member.id, Consent.given_at >= pending_cutoff
+    )
+    left = _delete_members(Member.status == MemberStatus.LEFT, Member.left_at < left_cutoff)
+    unconfirmed = _delete_members(
+        Member.status == MemberStatus.PENDING,
+        Member.joined_at < pending_cutoff,
+        ~consented_since,
+    )
+    return left, unconfirmed
+
+
+def _delete_members(*conditions: Any) -> int:
+    deleted = 0
+    while batch := db.session.scalars(select(Member).where(*conditions).limit(DELETE_BATCH)).all():
+        for member in batch:
+            delete_member(member)
+        db.session.commit()
+        deleted += len(batch)
+    return deleted
 
 
 register(ScheduledJob("profile_checks", DailyAt(time(8, 0)), profile_checks))

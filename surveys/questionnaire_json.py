@@ -8,6 +8,7 @@ questionnaire imported into another installation still shares trends with its or
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -88,12 +89,36 @@ def _only(data: dict[str, Any], allowed: set[str], where: str) -> None:
         )
 
 
+#: What a question's plain settings (key, condition, min_value, ...) may hold.
+SCALAR = (str, int, float, bool, type(None))
+TEXTS_AND_LISTS = {"text", "hint", "validation_message", "low_label", "high_label", "options",
+                   "statements"}  # fmt: skip
+
+
+#: NULs and lone surrogates (which ``"\\ud800"`` in JSON makes): no database stores them.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _check_strings(data: Any, where: str) -> None:
+    """Refuse text the database cannot store, wherever it is in the document."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            _check_strings(key, where)
+            _check_strings(value, f"{where}.{key}")
+    elif isinstance(data, list):
+        for number, value in enumerate(data):
+            _check_strings(value, f"{where}[{number}]")
+    elif isinstance(data, str) and UNSTORABLE.search(data):
+        raise QuestionnaireImportError(_("%(where)s has the wrong kind of value.", where=where))
+
+
 def import_json(data: Any) -> Questionnaire:
     """A new draft from exported JSON; raises QuestionnaireImportError saying where and why.
 
     Nothing is left in the session when the import fails.
     """
     _expect(data, dict, "questionnaire")
+    _check_strings(data, "questionnaire")
     if data.get("format") != FORMAT or data.get("format_version") != FORMAT_VERSION:
         raise QuestionnaireImportError(
             _("This is not a Borgerpanel questionnaire (format %(format)s, version %(version)s).",
@@ -114,6 +139,8 @@ def import_json(data: Any) -> Questionnaire:
             _("results_published_on is not a date written YYYY-MM-DD.")
         ) from None
     languages = _expect(data.get("languages", ["da", "en"]), list, "languages")
+    for code in languages:
+        _expect(code, str, "languages")
     try:
         questionnaire = create_questionnaire(
             languages=languages, results_published_on=published_on, **texts, **checklist
@@ -156,11 +183,20 @@ def _import_page(questionnaire: Questionnaire, data: Any, where: str) -> None:
         for name in ("text", "hint", "validation_message", "low_label", "high_label"):
             if name in fields:
                 fields[name] = _texts(fields[name], f"{at}.{name}")
-        options = [_option(o, f"{at}.options") for o in fields.pop("options", [])]
-        statements = [_option(o, f"{at}.statements") for o in fields.pop("statements", [])]
+        for name, value in fields.items():
+            if name not in TEXTS_AND_LISTS:
+                _expect(value, SCALAR, f"{at}.{name}")
+        options = [
+            _option(o, f"{at}.options")
+            for o in _expect(fields.pop("options", []), list, f"{at}.options")
+        ]
+        statements = [
+            _option(o, f"{at}.statements")
+            for o in _expect(fields.pop("statements", []), list, f"{at}.statements")
+        ]
         try:
             add_question(page, kind, options=options, statements=statements, **fields)
-        except (TypeError, ValueError) as error:
+        except (TypeError, ValueError, AttributeError) as error:
             key = question.get("key")
             raise QuestionnaireImportError(f"{at} ({key}): {error}") from None
 

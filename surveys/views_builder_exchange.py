@@ -51,6 +51,9 @@ def import_json_view() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             questionnaire = import_json(json.load(form.file.data.stream))
+        except RecursionError:
+            db.session.rollback()
+            form.file.errors.append(_("This file is nested too deeply to be a questionnaire."))
         except (ValueError, QuestionnaireImportError) as error:
             db.session.rollback()
             message = str(error) if isinstance(error, QuestionnaireImportError) else None
