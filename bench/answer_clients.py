@@ -48,8 +48,15 @@ class Client:
         if self.think:
             time.sleep(self.think * self.random.uniform(0.5, 1.5))
         start = time.perf_counter()
-        self.conn.request(method, url, body=body, headers=headers)
-        response = self.conn.getresponse()
+        try:
+            self.conn.request(method, url, body=body, headers=headers)
+            response = self.conn.getresponse()
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            # the server closed an idle keep-alive connection (gthread workers do after a
+            # few seconds): reconnect and send again, as a browser does
+            self.conn.close()
+            self.conn.request(method, url, body=body, headers=headers)
+            response = self.conn.getresponse()
         data = response.read()
         self.latencies.append(time.perf_counter() - start)
         if response.getheader("Connection", "").lower() == "close":

@@ -13,16 +13,22 @@ each invited member a personal link. Then, per database:
   choice, 0-10 scale and grid, with the rating revealed) is the typical question page. Its
   HTML plus every ``<link rel=stylesheet>`` and ``<script src>`` it references are fetched
   and measured uncompressed and gzip-compressed (level 6, what a reverse proxy would send);
-- *load*: the app runs in Werkzeug's threaded WSGI server in this process; client threads,
-  in a separate process so that they do not compete with the server for this process's GIL,
-  answer questionnaires through their own links: the introduction, start, and every page
-  (GET, then POST valid answers, follow the redirect) to the end page. A WSGI wrapper on the
-  benchmark's own app instance records the server time of every request, the response body
-  included; the clients record the latency they saw. Three loads: one client alone (the
-  cost of a request without queueing); 50 clients answering ``ROUNDS`` questionnaires each
-  back to back (the brief's load: a closed loop, so the server is saturated and time per
-  request is mostly waiting for a turn); the same with a pause of about ``THINK`` seconds
-  before each request (still far brisker than a person reading a page);
+- *load*: client threads, in a separate process so that they do not compete with the
+  server for its GIL, answer questionnaires through their own links: the introduction,
+  start, and every page (GET, then POST valid answers, follow the redirect) to the end page.
+  The server records the server time of every request, the response body included; the
+  clients record the latency they saw. Three loads: one client alone (the cost of a request
+  without queueing); 50 clients answering ``ROUNDS`` questionnaires each back to back (the
+  brief's load: a closed loop, so the server is saturated and time per request is mostly
+  waiting for a turn); the same with a pause of about ``THINK`` seconds before each request
+  (still far brisker than a person reading a page). The three loads run against each
+  server, each server on a fresh wave's links:
+
+  - the app in Werkzeug's threaded server inside this process (one process, one pool);
+  - gunicorn as in production (``gunicorn.conf.py``, ``bench/servers.py``) with each
+    set-up in ``BENCH_GUNICORN`` (default ``sync:5:1,gthread:2:4``: worker class, workers,
+    threads), the workers timed by ``bench/timed_wsgi.py``; on SQLite the file is put in
+    WAL mode first (the app has no setting for it; the mode is kept in the file);
 - *check*: every response completed exactly once, one per invitation, and exactly the
   expected answers stored, none twice (counted in the database).
 
@@ -34,30 +40,25 @@ load run under cProfile (CPU time of every server thread) and prints where it go
 
 from __future__ import annotations
 
-import cProfile
 import gzip
 import io
 import logging
 import os
 import pstats
-import threading
-import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import numpy as np
 from flask import Flask
 from flask_babel import force_locale
 from sqlalchemy import func, select, text
-from werkzeug.serving import make_server
 
 from bench.answer_clients import CLIENTS, Client, load
 from bench.common import bench_app, bulk_members, databases
+from bench.servers import Timed, served, served_by_gunicorn
 from extensions import db
 from panel.clock import utcnow
 
@@ -69,7 +70,8 @@ THINK = 1.0
 #: Respondents answering in the two loads, those answering alone and the one whose page 2 is
 #: measured first.
 RESPONDENTS = 2 * CLIENTS * ROUNDS + ALONE + 1
-PANEL_SIZE = 2_000
+#: Room for four waves of ``RESPONDENTS``: in-process, two gunicorn set-ups, the profile.
+PANEL_SIZE = 3_000
 BYTES_TARGET = 30 * 1024
 P95_TARGET = 0.050
 
@@ -80,10 +82,14 @@ ANSWERS_PER_RESPONSE = 10
 # --- set-up --------------------------------------------------------------------------------
 
 
-def open_bench_wave(new_panel: bool = True) -> list[str]:
-    """The sample questionnaire in a wave opened an hour ago; the personal links' tokens.
+def open_bench_wave(
+    new_panel: bool = True, respondents: int = RESPONDENTS, panel_size: int = PANEL_SIZE
+) -> list[str]:
+    """The sample questionnaire in a wave opened an hour ago; ``respondents`` personal links'
+    tokens.
 
-    ``new_panel`` first adds the members; a second wave invites members the first did not.
+    ``new_panel`` first adds ``panel_size`` members; a later wave invites members the earlier
+    ones did not.
     """
     from bench.bench_waves import add_contacts
     from surveys.questionnaires import mark_ready
@@ -92,7 +98,7 @@ def open_bench_wave(new_panel: bool = True) -> list[str]:
     from tests.questionnaire_sample import sample_questionnaire
 
     if new_panel:
-        bulk_members(PANEL_SIZE)
+        bulk_members(panel_size)
         add_contacts()
     with force_locale("en"):  # validation messages need a locale outside a request
         questionnaire = sample_questionnaire()
@@ -105,7 +111,7 @@ def open_bench_wave(new_panel: bool = True) -> list[str]:
         closes_at=now + timedelta(days=14),
         stratify_by=["gender"],
         allocation_mode=AllocationMode.PROPORTIONAL_PANEL,
-        completes_wanted=RESPONDENTS + 20,  # the allocation rounds per stratum
+        completes_wanted=respondents + 20,  # the allocation rounds per stratum
         default_response_rate=1.0,
     )
     db.session.add(wave)
@@ -114,78 +120,10 @@ def open_bench_wave(new_panel: bool = True) -> list[str]:
     invitations = db.session.scalars(
         select(Invitation).filter_by(wave_id=wave.id).order_by(Invitation.id)
     ).all()
-    assert len(invitations) >= RESPONDENTS, len(invitations)
-    tokens = [personal_token(invitation) for invitation in invitations[:RESPONDENTS]]
+    assert len(invitations) >= respondents, len(invitations)
+    tokens = [personal_token(invitation) for invitation in invitations[:respondents]]
     db.session.remove()  # the server's threads take their own connections
     return tokens
-
-
-class Timed:
-    """WSGI wrapper recording each request's server time (body included) and, when asked,
-    a cProfile (CPU time) of every server thread."""
-
-    def __init__(self, wsgi_app: Callable[..., Iterable[bytes]]) -> None:
-        self.wsgi_app = wsgi_app
-        self.samples: list[tuple[str, float]] = []
-        self.profiling = False
-        self.profiles: list[cProfile.Profile] = []
-        self._local = threading.local()
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-        profile = self._profile() if self.profiling else None
-        start = time.perf_counter()
-        if profile is not None:
-            profile.enable()
-        body = self.wsgi_app(environ, start_response)
-        try:
-            chunks = list(body)
-        finally:
-            if hasattr(body, "close"):
-                body.close()
-            if profile is not None:
-                profile.disable()
-        self.samples.append((request_kind(environ), time.perf_counter() - start))
-        return chunks
-
-    def _profile(self) -> cProfile.Profile:
-        profile = getattr(self._local, "profile", None)
-        if profile is None:
-            # CPU time of this thread: waits for the pool, locks and the GIL are left out
-            profile = self._local.profile = cProfile.Profile(time.thread_time)
-            self.profiles.append(profile)
-        return profile
-
-
-def request_kind(environ: dict[str, Any]) -> str:
-    """``GET page``, ``POST page``, ``GET intro``, ... for the per-kind figures."""
-    last = environ["PATH_INFO"].rstrip("/").split("/")[-1]
-    part = "page" if last.isdigit() else "done" if last == "done" else "intro"
-    if environ["PATH_INFO"].startswith("/static/"):
-        part = "static"
-    return f"{environ['REQUEST_METHOD']} {part}"
-
-
-@contextmanager
-def served(app: Flask) -> Iterator[tuple[int, Timed]]:
-    """The app in Werkzeug's threaded server on a free port, in a thread of this process.
-
-    Werkzeug answers every request with ``Connection: close``, so the clients reconnect per
-    request (over loopback), as they would through a proxy that closes upstream connections.
-    """
-    plain = app.wsgi_app
-    timed = Timed(plain)
-    app.wsgi_app = timed  # type: ignore[method-assign]
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    server.daemon_threads = True  # type: ignore[attr-defined]
-    server.request_queue_size = 128  # 50 clients connect at once
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_port, timed
-    finally:
-        server.shutdown()
-        thread.join()
-        app.wsgi_app = plain  # type: ignore[method-assign]
 
 
 # --- figures -------------------------------------------------------------------------------
@@ -275,47 +213,86 @@ class Run:
     wall: float
 
 
-def run_load(port: int, timed: Timed, title: str, tokens: list[str], count: int, think: float):
-    timed.samples.clear()
-    latencies, errors, wall = load(port, tokens, count, think)
-    return Run(title, list(timed.samples), latencies, errors, wall)
+def load_runs(port: int, sampler: Sampler, tokens: list[str]) -> list[Run]:
+    """The three loads on ``tokens`` (one wave's links, the first already answered)."""
+    alone, tokens = tokens[1 : ALONE + 1], tokens[ALONE + 1 :]
+    size = CLIENTS * ROUNDS
+    loads = [
+        (f"one client alone, {ALONE} questionnaires", alone, 1, 0.0),
+        (f"{CLIENTS} clients x {ROUNDS} questionnaires, back to back", tokens[:size], CLIENTS, 0),
+        (
+            f"{CLIENTS} clients x {ROUNDS} questionnaires, ~{THINK:g} s pause per request",
+            tokens[size:],
+            CLIENTS,
+            THINK,
+        ),
+    ]
+    runs = []
+    for title, share, count, think in loads:
+        sampler.clear()
+        latencies, errors, wall = load(port, share, count, think)
+        runs.append(Run(title, sampler.samples(), latencies, errors, wall))
+    return runs
 
 
-def measure(name: str, url: str) -> dict[str, Any]:
+class Sampler(Protocol):
+    def samples(self) -> list[tuple[str, float]]: ...
+    def clear(self) -> None: ...
+
+
+class InProcess:
+    """The in-process server's samples, read like gunicorn's."""
+
+    def __init__(self, timed: Timed) -> None:
+        self.timed = timed
+
+    def samples(self) -> list[tuple[str, float]]:
+        return list(self.timed.samples)
+
+    def clear(self) -> None:
+        self.timed.samples.clear()
+
+
+def gunicorn_set_ups() -> list[tuple[str, int, int]]:
+    """(worker class, workers, threads) from ``BENCH_GUNICORN``, e.g. ``sync:5:1,gthread:2:4``."""
+    spec = os.environ.get("BENCH_GUNICORN", "sync:5:1,gthread:2:4")
+    found = []
+    for item in filter(None, spec.split(",")):
+        kind, workers, threads = item.split(":")
+        found.append((kind, int(workers), int(threads)))
+    return found
+
+
+def measure(name: str, url: str) -> list[dict[str, Any]]:
+    """The in-process server, then each gunicorn set-up, each on a fresh wave's links."""
+    results = []
     with bench_app(url) as app:
         if url.startswith("sqlite") and os.environ.get("BENCH_SQLITE_WAL") == "1":
             db.session.execute(text("PRAGMA journal_mode=WAL"))  # kept in the file
             name = f"{name} (WAL)"
         tokens = open_bench_wave()
-        load_size = CLIENTS * ROUNDS
         with served(app) as (port, timed):
             sizes = page_bytes(port, tokens[0])
-            alone, tokens = tokens[1 : ALONE + 1], tokens[ALONE + 1 :]
-            runs = [
-                run_load(port, timed, f"one client alone, {ALONE} questionnaires", alone, 1, 0.0),
-                run_load(
-                    port,
-                    timed,
-                    f"{CLIENTS} clients x {ROUNDS} questionnaires, back to back",
-                    tokens[:load_size],
-                    CLIENTS,
-                    0.0,
-                ),
-                run_load(
-                    port,
-                    timed,
-                    f"{CLIENTS} clients x {ROUNDS} questionnaires, ~{THINK:g} s pause per request",
-                    tokens[load_size:],
-                    CLIENTS,
-                    THINK,
-                ),
-            ]
+            runs = load_runs(port, InProcess(timed), tokens)
+        results.append({"name": f"{name}, in-process Werkzeug", "sizes": sizes, "runs": runs})
+        if url.startswith("sqlite") and "WAL" not in name:
+            # several processes write to the file: WAL lets readers go on while one writes
+            db.session.execute(text("PRAGMA journal_mode=WAL"))
+            name = f"{name} (WAL)"
+        for kind, workers, threads in gunicorn_set_ups():
+            print(f"{name}: gunicorn, {workers} {kind} workers x {threads} ...", flush=True)
+            tokens = open_bench_wave(new_panel=False)
+            with served_by_gunicorn(url, workers, kind, threads) as server:
+                page_bytes(server.port, tokens[0])
+                runs = load_runs(server.port, server, tokens)
+            shape = f"{workers} {kind} workers" + (f" x {threads} threads" if threads > 1 else "")
+            results.append({"name": f"{name}, gunicorn {shape}", "runs": runs})
         with app.app_context():
             checks = integrity()
-        profile = None
+        results[-1]["checks"] = (checks, RESPONDENTS * (1 + len(gunicorn_set_ups())))
         if os.environ.get("BENCH_PROFILE") == "1":
-            profile = profiled_run(app)
-    return {"name": name, "sizes": sizes, "runs": runs, "checks": checks, "profile": profile}
+            results[-1]["profile"] = profiled_run(app)
+    return results
 
 
 def profiled_run(app: Flask) -> str:
@@ -330,19 +307,26 @@ def profiled_run(app: Flask) -> str:
 
 def report(result: dict[str, Any]) -> None:
     name = result["name"]
-    print(f"\n{name}: bytes of a question page (page 2: multiple choice, rating, 0-10, grid)")
-    print(f"{'':<22} {'bytes':>8} {'gzip':>8}")
-    for what, raw, packed in result["sizes"]:
-        print(f"{what:<22} {raw:>8,} {packed:>8,}")
-    raw = sum(r for _, r, _ in result["sizes"])
-    packed = sum(p for _, _, p in result["sizes"])
-    verdict = "met" if raw < BYTES_TARGET else "MISSED"
-    print(f"{'total':<22} {raw:>8,} {packed:>8,}   target < 30 KB uncompressed: {verdict}")
+    if "sizes" in result:
+        print(f"\n{name}: bytes of a question page (page 2: multiple choice, rating, 0-10, grid)")
+        print(f"{'':<22} {'bytes':>8} {'gzip':>8}")
+        for what, raw, packed in result["sizes"]:
+            print(f"{what:<22} {raw:>8,} {packed:>8,}")
+        raw = sum(r for _, r, _ in result["sizes"])
+        packed = sum(p for _, _, p in result["sizes"])
+        verdict = "met" if raw < BYTES_TARGET else "MISSED"
+        print(f"{'total':<22} {raw:>8,} {packed:>8,}   target < 30 KB uncompressed: {verdict}")
     for run in result["runs"]:
         report_run(name, run)
+    if "checks" in result:
+        checks, want = result["checks"]
+        print(f"\n{name.split(',')[0]}: check ({want} respondents in all): {check(checks, want)}")
+    if result.get("profile"):
+        print(f"\n{name}: cProfile (CPU) of the server threads\n{result['profile']}")
 
-    checks = result["checks"]
-    want = RESPONDENTS
+
+def check(checks: dict[str, int], want: int) -> str:
+    """The figures counted in the database, and whether each respondent counted once."""
     ok = (
         checks["responses"] == checks["completed"] == want
         and checks["invitations answered"] == checks["invitations completed"] == want
@@ -350,9 +334,7 @@ def report(result: dict[str, Any]) -> None:
         and checks["duplicate answers"] == 0
     )
     shown = ", ".join(f"{k} {v}" for k, v in checks.items())
-    print(f"\n{name}: check ({want} respondents): {shown}: {'OK' if ok else 'FAILED'}")
-    if result["profile"]:
-        print(f"\n{name}: cProfile (CPU) of the server threads\n{result['profile']}")
+    return f"{shown}: {'OK' if ok else 'FAILED'}"
 
 
 def report_run(name: str, run: Run) -> None:
@@ -374,7 +356,8 @@ def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     for name, url in databases():
         print(f"{name}: measuring ...", flush=True)
-        report(measure(name, url))
+        for result in measure(name, url):
+            report(result)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -101,6 +102,7 @@ def synthetic_rows(n: int, seed: int = 7) -> Iterator[dict[str, Any]]:
 def bulk_members(n: int, batch: int = 20_000) -> None:
     """Insert ``n`` active members directly (set-up for measuring reads, not itself timed)."""
     now = utcnow()
+    joined = now - timedelta(days=1)  # members before a wave opened an hour ago
     rows: list[dict[str, Any]] = []
     for row in synthetic_rows(n, seed=11):
         rows.append(
@@ -115,8 +117,8 @@ def bulk_members(n: int, batch: int = 20_000) -> None:
                 },
                 "source": "import",
                 "synthetic": True,
-                "joined_at": now,
-                "confirmed_at": now,
+                "joined_at": joined,
+                "confirmed_at": joined,
                 "consent_expires_at": add_years(now, 5),
             }
         )

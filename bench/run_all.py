@@ -10,6 +10,7 @@ BENCHMARKS = (
     "bench.bench_waves",
     "bench.bench_raking",
     "bench.bench_answering",
+    "bench.bench_load",
     "bench.bench_results",
 )
 
