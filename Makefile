@@ -34,7 +34,7 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy panel surveys
+	$(BIN)/mypy panel surveys api
 
 # Benchmarks print their figures; the peers of the raking benchmark come from the "bench" extra.
 bench: install

@@ -35,6 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
     register_extensions(app)
+    register_security(app)
     register_template_context(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -103,6 +104,13 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
 
 
+def register_security(app: Flask) -> None:
+    """Security headers on every response, cookie flags, staff session expiry."""
+    import security
+
+    security.init_app(app)
+
+
 def register_template_context(app: Flask) -> None:
     from panel.i18n import current_language
 
@@ -112,11 +120,13 @@ def register_template_context(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    import api
     import panel
     import surveys
 
     panel.init_app(app)
     surveys.init_app(app)
+    api.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -55,6 +55,8 @@ class Config:
     #: Limits per client address on the public forms that send mail.
     JOIN_RATE_LIMIT = os.environ.get("JOIN_RATE_LIMIT", "5 per minute;30 per hour")
     LOGIN_LINK_RATE_LIMIT = os.environ.get("LOGIN_LINK_RATE_LIMIT", "5 per minute;30 per hour")
+    #: Failed staff logins (password or two-factor code), per client address and per account.
+    STAFF_LOGIN_RATE_LIMIT = os.environ.get("STAFF_LOGIN_RATE_LIMIT", "10 per 15 minutes")
 
     #: How long a one-time login or confirmation link works.
     LOGIN_LINK_MAX_AGE = timedelta(minutes=int(os.environ.get("LOGIN_LINK_MINUTES", "30")))
@@ -66,6 +68,13 @@ class Config:
 
     #: Sent mail is deleted this many days after it was sent (the retention job).
     MAIL_RETENTION_DAYS = int(os.environ.get("MAIL_RETENTION_DAYS", "90"))
+    #: Members who left the panel are deleted this many days after leaving (the retention
+    #: job); their answers stay, anonymous.
+    LEFT_MEMBER_RETENTION_DAYS = int(os.environ.get("LEFT_MEMBER_RETENTION_DAYS", "30"))
+    #: Sign-ups never confirmed by mail are deleted this many days after joining.
+    UNCONFIRMED_RETENTION_DAYS = int(os.environ.get("UNCONFIRMED_RETENTION_DAYS", "30"))
+    #: A consent lapsed (not renewed) this many days ago counts as leaving the panel.
+    CONSENT_GRACE_DAYS = int(os.environ.get("CONSENT_GRACE_DAYS", "90"))
 
     #: Run the scheduler inside web workers too (one runs jobs at a time, by a database
     #: lock); off by default: run ``flask --app app scheduler`` in a process of its own.
@@ -85,7 +94,12 @@ class Config:
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    #: ``None``: on, unless debugging, testing or ``BASE_URL`` is http:// (see security.py).
+    SESSION_COOKIE_SECURE = (
+        _bool("SESSION_COOKIE_SECURE", False) if "SESSION_COOKIE_SECURE" in os.environ else None
+    )
+    #: Staff are logged out this long after logging in, however active (security.py).
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=int(os.environ.get("STAFF_SESSION_HOURS", "8")))
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead, so a slow reader is not punished
-    MAX_CONTENT_LENGTH = 64 * 1024 * 1024  # member imports of 100k rows fit comfortably
+    #: Larger requests get a 413 page; member imports of 100k rows fit comfortably.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "64")) * 1024 * 1024

@@ -7,13 +7,17 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     # the model modules register their tables with the metadata, views_builder_exchange
-    # and views_wave_plans their routes with the builder and waves blueprints
+    # and views_wave_plans their routes with the builder and waves blueprints, views_results_*
+    # theirs with the results blueprint
     from surveys import (  # noqa: F401
         jobs,
         models,
         results_models,
+        results_publish_models,
         scheduler,
         views_builder_exchange,
+        views_results_exports,
+        views_results_publish,
         views_staff_answers,
         views_wave_plans,
         wave_jobs,
