@@ -14,16 +14,17 @@ import os
 wsgi_app = "wsgi:app"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
-#: gunicorn's rule of thumb, 2 x cores + 1: a sync worker waiting on the database leaves the
-#: core to another. ``WEB_CONCURRENCY`` is what hosting platforms set.
-workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() + 1))
-#: Threaded workers: a request waiting on the database leaves its process to another
-#: thread. Measured on 2 cores under 50 clients answering (bench/RESULTS.md, "Answering"),
-#: 2 gthread workers x 4 threads served 40-75% more requests per second than 5 sync
-#: workers, with a lower server-time p95, on SQLite and PostgreSQL. Behind a buffering
-#: proxy (nginx) slow phones hold no thread either way.
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+#: One sync worker per core. The app is CPU-bound (templates, conditions, the ORM), so more
+#: processes than cores only queue for a core inside the server. Measured on 2 cores with
+#: 50 citizens answering at once (bench/RESULTS.md, "Answering", idle machine): 2 sync
+#: workers kept the server time p95 at 14-38 ms on SQLite and PostgreSQL and served the most
+#: requests per second; 2 gthread workers x 4 threads reached 35-129 ms. Sync workers need
+#: a buffering proxy in front (nginx), so a slow phone never holds a worker.
+#: ``WEB_CONCURRENCY`` (what hosting platforms set) overrides the count, for example where
+#: the database is across a network and workers wait on it.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 #: Off: each worker imports the app after the fork and so opens its own database pool
 #: (a pool's connections must never be shared across a fork).
 preload_app = False
