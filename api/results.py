@@ -25,11 +25,10 @@ from api.problems import abort
 from api.schemas import AnswerPage, PageArgs, ResultsArgs, SummarySchema
 from api.tokens import audit_details, requires
 from extensions import db
-from panel.demographics import load_attributes
 from surveys.models import Answer, Response
 from surveys.results import min_group, respondent_filter
 from surveys.results_models import ResponseWeight
-from surveys.results_summary import BREAKDOWNS, Row, Table, summarise
+from surveys.results_summary import BREAKDOWNS, Row, Table, breakdown_groups, summarise
 from surveys.results_trends import add_trends
 from surveys.wave_models import Wave, WaveState
 from surveys.weighting import Estimate
@@ -133,15 +132,13 @@ def results(args: dict[str, Any], wave_id: int) -> dict[str, Any]:
     optional breakdown ``by`` age, gender, municipality or education, and the trend."""
     wave = _wave(wave_id)
     language = args["lang"]
-    attributes = {a.key: a for a in load_attributes() if a.key in BREAKDOWNS}
-    by = args["by"]
-    if by is not None and by not in attributes:
+    by, groups = breakdown_groups(args["by"], language)
+    if args["by"] is not None and by is None:
         abort(
             422,
             message=_("Unknown breakdown."),
-            errors=[{"location": "query", "field": "by", "detail": ", ".join(sorted(attributes))}],
+            errors=[{"location": "query", "field": "by", "detail": ", ".join(BREAKDOWNS)}],
         )
-    groups = [(c.code, c.label(language)) for c in attributes[by].categories] if by else []
     with force_locale(language):
         summary = summarise(wave, language, by=by, groups=groups)
         add_trends(wave, summary.questions, language)

@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Text, cast, func, select
 
 from extensions import db
+from panel.demographics import load_attributes
 from surveys.models import Answer, Question, QuestionType, Response
 from surveys.results import (
     ATTRIBUTES_TEXT,
@@ -299,6 +300,21 @@ def group_codes(values: np.ndarray, groups: Sequence[tuple[str, str]]) -> np.nda
     """Each profile's group as an index into ``groups`` (-1 where unknown or other)."""
     position = {code: i for i, (code, _) in enumerate(groups)}
     return np.array([position.get(v, -1) for v in values.tolist()], dtype=np.int64)
+
+
+def breakdown_groups(by: str | None, language: str) -> tuple[str | None, list[tuple[str, str]]]:
+    """``by`` if it names one of ``BREAKDOWNS``, with its categories as (code, label); else
+    (None, []). Every page, export and the API read a requested breakdown through here."""
+    attributes = {a.key: a for a in load_attributes() if a.key in BREAKDOWNS}
+    if by not in attributes:
+        return None, []
+    return by, [(c.code, c.label(language)) for c in attributes[by].categories]
+
+
+def breakdown_choices(language: str) -> list[tuple[str, str]]:
+    """The breakdowns a reader may choose, as (attribute key, label), in ``BREAKDOWNS`` order."""
+    attributes = {a.key: a for a in load_attributes() if a.key in BREAKDOWNS}
+    return [(key, attributes[key].label(language)) for key in BREAKDOWNS if key in attributes]
 
 
 def summarise(

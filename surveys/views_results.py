@@ -28,7 +28,7 @@ from surveys.results import load_respondents
 from surveys.results_forms import METHOD_NAMES, WeightingForm
 from surveys.results_models import Weighting, WeightingMethod
 from surveys.results_publish_quotes import published_quotes
-from surveys.results_summary import BREAKDOWNS, summarise
+from surveys.results_summary import breakdown_choices, breakdown_groups, summarise
 from surveys.results_trends import add_trends
 from surveys.results_weighting import composition, weight_wave
 from surveys.wave_models import Wave, WaveState
@@ -78,11 +78,7 @@ def index() -> ResponseReturnValue:
 def summary(wave_id: int) -> ResponseReturnValue:
     wave = _readable_wave(wave_id)
     language = current_language()
-    by = request.args.get("by")
-    attributes = {a.key: a for a in load_attributes() if a.key in BREAKDOWNS}
-    if by not in attributes:
-        by = None
-    groups = [(c.code, c.label(language)) for c in attributes[by].categories] if by else []
+    by, groups = breakdown_groups(request.args.get("by"), language)
     result = summarise(wave, language, by=by, groups=groups)
     add_trends(wave, result.questions, language)
     return render_template(
@@ -90,9 +86,7 @@ def summary(wave_id: int) -> ResponseReturnValue:
         wave=wave,
         summary=result,
         by=by,
-        breakdowns=[
-            (key, attributes[key].label(language)) for key in BREAKDOWNS if key in attributes
-        ],
+        breakdowns=breakdown_choices(language),
         show_unweighted=request.args.get("unweighted") == "1",
         quotes=published_quotes(wave, language),
         staff=not _is_politician(),

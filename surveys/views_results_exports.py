@@ -13,14 +13,13 @@ from flask.typing import ResponseReturnValue
 
 from extensions import db
 from panel.auth import staff_required
-from panel.demographics import load_attributes
 from panel.i18n import current_language
 from surveys.results import min_group
 from surveys.results_export import answer_table
 from surveys.results_export_formats import answers_csv, answers_sav, answers_xlsx, summary_csv
 from surveys.results_export_report import report_pdf
 from surveys.results_publish_quotes import published_quotes
-from surveys.results_summary import BREAKDOWNS, summarise, text_of
+from surveys.results_summary import breakdown_groups, summarise, text_of
 from surveys.views_results import bp
 from surveys.wave_models import Wave, WaveState
 
@@ -62,11 +61,7 @@ def export_summary(wave_id: int) -> ResponseReturnValue:
     """The summary overall, or with ``by`` one breakdown attribute, as the page allows."""
     wave = _exportable(wave_id)
     language = current_language()
-    by = request.args.get("by")
-    attributes = {a.key: a for a in load_attributes() if a.key in BREAKDOWNS}
-    if by not in attributes:
-        by = None
-    groups = [(c.code, c.label(language)) for c in attributes[by].categories] if by else []
+    by, groups = breakdown_groups(request.args.get("by"), language)
     result = summarise(wave, language, by=by, groups=groups)
     suffix = f"-by-{by}" if by else ""
     return _download(summary_csv(result), "text/csv; charset=utf-8",

@@ -14,7 +14,6 @@ from flask_wtf import FlaskForm
 
 from extensions import db
 from panel.auth import staff_required
-from panel.demographics import load_attributes
 from panel.i18n import current_language
 from surveys.results_publish import mail_again, mail_respondents, publication_of, publish
 from surveys.results_publish_forms import PublishForm
@@ -24,7 +23,7 @@ from surveys.results_publish_quotes import (
     published_quotes,
     save_quotes,
 )
-from surveys.results_summary import BREAKDOWNS, summarise, text_of
+from surveys.results_summary import breakdown_choices, breakdown_groups, summarise, text_of
 from surveys.views_results import bp
 from surveys.wave_models import InvalidTransition, Wave, WaveState
 
@@ -108,11 +107,7 @@ def public(wave_id: int) -> ResponseReturnValue:
     if publication is None or not publication.public:
         abort(404)
     language = current_language()
-    by = request.args.get("by")
-    attributes = {a.key: a for a in load_attributes() if a.key in BREAKDOWNS}
-    if by not in attributes:
-        by = None
-    groups = [(c.code, c.label(language)) for c in attributes[by].categories] if by else []
+    by, groups = breakdown_groups(request.args.get("by"), language)
     return render_template(
         "surveys/results/public.html",
         wave=wave,
@@ -122,7 +117,5 @@ def public(wave_id: int) -> ResponseReturnValue:
         summary=summarise(wave, language, by=by, groups=groups),
         quotes=published_quotes(wave, language),
         by=by,
-        breakdowns=[
-            (key, attributes[key].label(language)) for key in BREAKDOWNS if key in attributes
-        ],
+        breakdowns=breakdown_choices(language),
     )
