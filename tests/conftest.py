@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
@@ -105,6 +106,13 @@ def app(app_config: dict[str, Any]) -> Iterator[Flask]:
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def english(app: Flask) -> Iterator[None]:
+    """Messages built in Python (gettext outside a request) in English, as tests assert them."""
+    with force_locale("en"):
+        yield
 
 
 @pytest.fixture

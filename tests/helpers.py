@@ -14,8 +14,11 @@ from panel.models import Member, OutboxMessage, Role, StaffUser, TokenPurpose
 from tests.factories import STAFF_PASSWORD, StaffUserFactory
 
 
-def login_staff(client: FlaskClient, role: Role = Role.STAFF) -> StaffUser:
-    """Create a staff user with ``role`` and log in through the real login form.
+def login_staff(
+    client: FlaskClient, role: Role = Role.STAFF, language: str | None = None
+) -> StaffUser:
+    """Create a staff user with ``role`` and log in through the real login form, then
+    choose ``language`` for the pages if given.
 
     Admins must use two-factor login, so an admin gets a TOTP secret and logs in with a
     code from it too.
@@ -30,6 +33,8 @@ def login_staff(client: FlaskClient, role: Role = Role.STAFF) -> StaffUser:
         code = pyotp.TOTP(user.totp_secret).now()
         response = client.post("/staff/login/code", data={"code": code})
         assert response.status_code == 302, response.get_data(as_text=True)
+    if language:
+        client.get(f"/language/{language}")
     return user
 
 

@@ -48,8 +48,7 @@ def english(app):
 
 @pytest.fixture
 def staff(client, english):
-    login_staff(client, Role.STAFF)
-    client.get("/language/en")
+    login_staff(client, Role.STAFF, language="en")
     return client
 
 

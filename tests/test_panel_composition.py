@@ -149,8 +149,7 @@ def test_members_in_category_counts_current_members(panel):
 
 
 def test_overview_page_marks_under_represented_rows_in_text(client, panel):
-    login_staff(client, Role.STAFF)
-    client.get("/language/en")
+    login_staff(client, Role.STAFF, language="en")
     page = client.get("/staff/").get_data(as_text=True)
     assert 'class="under"' in page
     assert "Under-represented" in page

@@ -130,8 +130,7 @@ def test_unknown_and_missing_columns_are_reported_on_line_1(attributes):
 
 
 def test_import_form_lists_the_bad_lines(client, attributes):
-    login_staff(client, Role.STAFF)
-    client.get("/language/en")
+    login_staff(client, Role.STAFF, language="en")
     bad = f"email,birth_year,gender,municipality,education\nx@example.dk,{YEAR - 40},q,751,basic\n"
     response = client.post(
         "/staff/import",

@@ -99,8 +99,7 @@ def test_an_unknown_column_is_reported_on_line_1(attributes):
 
 
 def test_staff_upload_through_the_form_and_see_the_table_listed(client, attributes):
-    login_staff(client, Role.STAFF)
-    client.get("/language/en")
+    login_staff(client, Role.STAFF, language="en")
     response = client.post(
         "/staff/population",
         data={
@@ -118,8 +117,7 @@ def test_staff_upload_through_the_form_and_see_the_table_listed(client, attribut
 
 
 def test_form_shows_each_bad_line_and_stores_nothing(client, attributes):
-    login_staff(client, Role.ADMIN)
-    client.get("/language/en")
+    login_staff(client, Role.ADMIN, language="en")
     response = client.post(
         "/staff/population",
         data={

@@ -33,8 +33,7 @@ def attributes(app):
 
 @pytest.fixture
 def staff(client: FlaskClient, attributes) -> FlaskClient:
-    login_staff(client, Role.STAFF)
-    client.get("/language/en")
+    login_staff(client, Role.STAFF, language="en")
     return client
 
 

@@ -7,7 +7,6 @@ import re
 from io import BytesIO
 
 import pytest
-from flask_babel import force_locale
 from openpyxl import Workbook
 from sqlalchemy import select
 
@@ -22,16 +21,9 @@ from tests.questionnaire_sample import both, sample_questionnaire
 BASE = "/staff/questionnaires"
 
 
-@pytest.fixture
-def english(app):
-    with force_locale("en"):
-        yield
-
-
 def _login(client) -> None:
     """A staff user, reading the pages in English."""
-    login_staff(client, Role.STAFF)
-    client.get("/language/en")
+    login_staff(client, Role.STAFF, language="en")
 
 
 def _sample() -> Questionnaire:

@@ -21,12 +21,6 @@ from surveys.questionnaires import add_question
 from tests.questionnaire_sample import both, sample_questionnaire
 
 
-@pytest.fixture
-def english(app):
-    with force_locale("en"):
-        yield
-
-
 def test_parse_builds_the_tree_with_and_binding_tighter_than_or():
     assert parse("q2 = 'yes' or q1 > 3 and not (q3 = 'no')") == BoolOp(
         "or",

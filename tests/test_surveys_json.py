@@ -6,19 +6,12 @@ import copy
 import json
 
 import pytest
-from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from extensions import db
 from surveys.models import Questionnaire, QuestionType
 from surveys.questionnaire_json import QuestionnaireImportError, export_json, import_json
 from tests.questionnaire_sample import sample_questionnaire
-
-
-@pytest.fixture
-def english(app):
-    with force_locale("en"):
-        yield
 
 
 def test_export_carries_format_texts_checklist_and_every_type(english):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from flask_babel import force_locale
 from sqlalchemy import select
 
 from extensions import db
@@ -32,12 +31,6 @@ from surveys.questionnaires import (
 )
 from surveys.questions import missing_translations, option_order, text_direction
 from tests.questionnaire_sample import both, sample_questionnaire
-
-
-@pytest.fixture
-def english(app):
-    with force_locale("en"):
-        yield
 
 
 def stored(questionnaire: Questionnaire) -> Questionnaire:

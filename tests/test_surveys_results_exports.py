@@ -122,8 +122,7 @@ def test_the_answers_csv_has_a_row_per_response_with_weights_and_no_member(clien
 
 
 def test_the_excel_file_has_the_answers_and_a_sheet_of_labels(client, wave):
-    login_staff(client)
-    client.get("/language/en")
+    login_staff(client, language="en")
     book = load_workbook(
         io.BytesIO(download(client, f"/staff/waves/{wave.id}/export/answers.xlsx"))
     )
@@ -138,8 +137,7 @@ def test_the_excel_file_has_the_answers_and_a_sheet_of_labels(client, wave):
 
 
 def test_the_spss_file_has_variable_and_value_labels(client, wave, tmp_path):
-    login_staff(client)
-    client.get("/language/en")
+    login_staff(client, language="en")
     path = tmp_path / "answers.sav"
     path.write_bytes(download(client, f"/staff/waves/{wave.id}/export/answers.sav"))
     frame, meta = pyreadstat.read_sav(str(path), user_missing=True)
@@ -157,8 +155,7 @@ def test_the_spss_file_has_variable_and_value_labels(client, wave, tmp_path):
 
 
 def test_the_summary_csv_hides_what_the_page_hides(client, wave):
-    login_staff(client)
-    client.get("/language/en")
+    login_staff(client, language="en")
     rows = list(csv.DictReader(io.StringIO(download(
         client, f"/staff/waves/{wave.id}/export/summary.csv?by=education").decode())))  # fmt: skip
     bus = [r for r in rows if r["question"] == "bus"]
@@ -183,8 +180,7 @@ def _pdf_text(data: bytes) -> str:
 
 
 def test_the_report_prints_and_the_pdf_has_the_title_and_results(client, wave):
-    login_staff(client)
-    client.get("/language/en")
+    login_staff(client, language="en")
     html = client.get(f"/staff/waves/{wave.id}/report").get_data(as_text=True)
     assert "<h1>Transport</h1>" in html and "report.css" in html
     assert "@media print" in client.get("/static/report.css").get_data(as_text=True)

@@ -64,8 +64,7 @@ def post_publish(client, wave: Wave, **data: str) -> str:
 
 
 def test_publishing_mails_each_respondent_once_with_the_results(client, wave):
-    login_staff(client)
-    client.get("/language/en")
+    login_staff(client, language="en")
     text = post_publish(client, wave, you_said_we_did_da="Vi indsætter flere busser.",
                         you_said_we_did_en="We are adding buses.")  # fmt: skip
     assert "3 mails are on their way" in text
@@ -160,8 +159,7 @@ def test_the_public_page_exists_only_when_public_and_hides_small_groups(client, 
 def test_an_open_wave_cannot_be_published(client, wave):
     wave.state = WaveState.OPEN
     db.session.commit()
-    login_staff(client)
-    client.get("/language/en")
+    login_staff(client, language="en")
     assert "Only a closed wave" in post_publish(client, wave)
     assert sent_mail(kind=KIND) == []
 
@@ -180,8 +178,7 @@ def test_a_quote_appears_only_when_published_and_in_its_edited_words(app, client
     db.session.commit()
     politician = app.test_client()
     login_staff(politician, Role.POLITICIAN)
-    login_staff(client)
-    client.get("/language/en")
+    login_staff(client, language="en")
     listing = client.get(f"/staff/waves/{wave.id}/quotes").get_data(as_text=True)
     assert "Hans Jensen fra Ry vil have flere busser" in listing
     answer_id = db.session.scalar(select(Answer.id).filter_by(question_key="wish"))

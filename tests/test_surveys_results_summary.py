@@ -138,8 +138,7 @@ def test_a_question_repeated_in_an_earlier_wave_shows_its_trend(client, app):
     )  # fmt: skip
     answer(other, {"gender": "f"}, "yes", 40)
     db.session.commit()
-    login_staff(client, Role.STAFF)
-    client.get("/language/en")
+    login_staff(client, Role.STAFF, language="en")
     text = page(client, f"/results/waves/{autumn.id}")
     trend = text[text.index("Over the waves") :]
     assert "Spring 2027" in trend and "Autumn 2027" in trend

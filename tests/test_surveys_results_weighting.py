@@ -149,8 +149,7 @@ def test_raking_on_one_margin_gives_the_same_weights_and_recomputing_replaces_th
 
 
 def test_the_weighting_page_shows_diagnostics_and_the_composition(client, two_strata):
-    login_staff(client)
-    client.get("/language/en")
+    login_staff(client, language="en")
     response = client.post(
         f"/staff/waves/{two_strata.id}/weighting",
         data={"method": "rake", "attributes": ["gender"]},
@@ -172,8 +171,7 @@ def test_a_level_without_respondents_is_named_to_staff(client, app):
     answer(wave, {"gender": "f"}, "yes", 12)
     population({"f": 500, "m": 500})
     db.session.commit()
-    login_staff(client)
-    client.get("/language/en")
+    login_staff(client, language="en")
     response = client.post(
         f"/staff/waves/{wave.id}/weighting",
         data={"method": "rake", "attributes": ["gender"]},
@@ -242,8 +240,7 @@ def test_the_summary_figures_per_group_equal_the_weighting_library(method, bound
 
 
 def test_trimming_needs_both_bounds(client, two_strata):
-    login_staff(client)
-    client.get("/language/en")
+    login_staff(client, language="en")
     page = client.post(
         f"/staff/waves/{two_strata.id}/weighting",
         data={"method": "rake", "attributes": ["gender"], "bound_low": "0.5"},

@@ -30,8 +30,7 @@ def english(app):
 
 
 def _login(client) -> None:
-    login_staff(client, Role.STAFF)
-    client.get("/language/en")
+    login_staff(client, Role.STAFF, language="en")
 
 
 def _wave(**design) -> Wave:

@@ -6,7 +6,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
-from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from extensions import db
@@ -87,12 +86,6 @@ def invite(wave: Wave, member: Member, at: datetime) -> None:
 
 def eligible_ids(wave: Wave) -> set[int]:
     return set(eligible_frame(wave, NOW).ids.tolist())
-
-
-@pytest.fixture
-def english(app):
-    with force_locale("en"):
-        yield
 
 
 @pytest.fixture

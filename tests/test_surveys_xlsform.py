@@ -5,7 +5,6 @@ from __future__ import annotations
 from io import BytesIO
 
 import pytest
-from flask_babel import force_locale
 from openpyxl import Workbook, load_workbook
 
 from extensions import db
@@ -160,12 +159,6 @@ def workbook(survey=SURVEY, choices=CHOICES) -> BytesIO:
     book.save(data)
     data.seek(0)
     return data
-
-
-@pytest.fixture
-def english(app):
-    with force_locale("en"):
-        yield
 
 
 def test_sample_form_imports_and_reports_each_unsupported_row_by_line(english):
