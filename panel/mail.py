@@ -230,9 +230,10 @@ def mark_bounced(addresses: Iterable[str], now: datetime | None = None) -> int:
             )
             or 0
         )
+        owners = select(MemberContact.member_id).where(MemberContact.email.in_(chunk))
         db.session.execute(
-            update(MemberContact)
-            .where(MemberContact.email.in_(chunk), MemberContact.email_bounced_at.is_(None))
+            update(Member)
+            .where(Member.id.in_(owners), Member.email_bounced_at.is_(None))
             .values(email_bounced_at=now)
         )
     log.info("marked %s of %s addresses as bounced", matched, len(wanted))

@@ -178,7 +178,7 @@ def update_profile(member: Member, details: MemberDetails, now: datetime | None 
         if find_by_email(email) is not None:
             raise EmailUnavailable
         member.contact.email = email
-        member.contact.email_bounced_at = None
+        member.email_bounced_at = None
     _apply(member, details)
     member.profile_checked_at = now or utcnow()
     log.info("member %s updated their profile", member.id)
@@ -305,7 +305,6 @@ def export_member_data(
         "contact": {
             "email": contact.email if contact else None,
             "name": contact.name if contact else None,
-            "email_bounced_at": _iso(contact.email_bounced_at) if contact else None,
         },
         "consents": [
             {
@@ -354,7 +353,7 @@ def _mailable() -> Any:
     return (
         select(Member)
         .join(MemberContact)
-        .where(Member.status == MemberStatus.ACTIVE, MemberContact.email_bounced_at.is_(None))
+        .where(Member.status == MemberStatus.ACTIVE, Member.email_bounced_at.is_(None))
     )
 
 

@@ -128,6 +128,11 @@ class Member(UserMixin, Base):
     consent_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
     #: Last time we mailed them that their consent is about to lapse.
     consent_renewal_requested_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: Set when mail to their address bounced; they are not mailed until the address changes.
+    #: Kept here rather than beside the address, like ``consent_expires_at``, so the wave's
+    #: sampling frame is one scan of this table (joining a million contact rows cost most of
+    #: the frame's time, ``bench/bench_waves.py``); it says nothing of who the member is.
+    email_bounced_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     contact: Mapped[MemberContact | None] = relationship(
         back_populates="member", cascade="all, delete-orphan", passive_deletes=True
@@ -189,8 +194,6 @@ class MemberContact(Base):
     #: Lower-cased address; unique, so one person is one member.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str | None] = mapped_column(String(200))
-    #: Set when mail to the address bounced; such members are not mailed until it changes.
-    email_bounced_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     member: Mapped[Member] = relationship(back_populates="contact")
 

@@ -84,7 +84,7 @@ def _unmailed(publication: Publication) -> Select[int, str, str | None, str]:
             answered,
             ~mailed,
             Member.status == MemberStatus.ACTIVE,
-            MemberContact.email_bounced_at.is_(None),
+            Member.email_bounced_at.is_(None),
         )
         .order_by(Member.id)
     )

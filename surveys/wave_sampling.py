@@ -13,6 +13,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from itertools import product
 
 import numpy as np
@@ -25,8 +26,8 @@ from panel.demographics import age_band, load_attributes
 from panel.models import (
     Attribute,
     AttributeKind,
+    Category,
     Member,
-    MemberContact,
     MemberStatus,
     dumps_canonical,
 )
@@ -85,7 +86,9 @@ def eligible_members(wave: Wave, now: datetime) -> Select[int, str, int]:
     Active (confirmed by ``now``, not left), not paused on the day, consent in force, an
     address that has not bounced, not invited in the last K days, fewer than J invitations in
     the last 365 days, and inside the wave's filters. The wave's own invitations do not count, so
-    re-running an interrupted opening sees the same frame.
+    re-running an interrupted opening sees the same frame. Every member has a contact row
+    (``panel.members`` creates the two together and deletion removes both), so the frame is
+    read from ``member`` alone: no join with a million contact rows.
     """
     others = Invitation.wave_id != wave.id
     recently = (
@@ -108,20 +111,16 @@ def eligible_members(wave: Wave, now: datetime) -> Select[int, str, int]:
         .having(func.count() >= wave.max_invitations_per_year)
     )
     day = now.date()
-    query = (
-        select(
-            Member.id, type_coerce(Member.attributes, Text).label("attributes"), Member.birth_year
-        )
-        .join(MemberContact, MemberContact.member_id == Member.id)
-        .where(
-            Member.status == MemberStatus.ACTIVE,
-            Member.confirmed_at <= now,  # a wave drawn as of a past moment (tick --now)
-            or_(Member.paused_until.is_(None), Member.paused_until < day),
-            Member.consent_expires_at > now,
-            MemberContact.email_bounced_at.is_(None),
-            ~recently,
-            Member.id.not_in(tired),
-        )
+    query = select(
+        Member.id, type_coerce(Member.attributes, Text).label("attributes"), Member.birth_year
+    ).where(
+        Member.status == MemberStatus.ACTIVE,
+        Member.confirmed_at <= now,  # a wave drawn as of a past moment (tick --now)
+        or_(Member.paused_until.is_(None), Member.paused_until < day),
+        Member.consent_expires_at > now,
+        Member.email_bounced_at.is_(None),
+        ~recently,
+        Member.id.not_in(tired),
     )
     if wave.filters:
         for attribute in _attributes(list(wave.filters)):
@@ -158,18 +157,35 @@ def eligible_frame(wave: Wave, now: datetime) -> Frame:
     strata = list(product(*([c.code for c in a.categories] for a in attributes)))
     index = {stratum: i for i, stratum in enumerate(strata)}
     on = now.date()
-    known = [{c.code for c in a.categories} for a in attributes]
+    # 11,800 groups share some 80 birth years and 1,000 attribute texts: each is worked out
+    # once, from plain values rather than ORM attributes (their lookups alone took 0.2 s)
+    plain = [
+        (
+            a.key,
+            a.kind is AttributeKind.AGE_BAND,
+            tuple(a.categories),
+            {c.code for c in a.categories},
+        )
+        for a in attributes
+    ]
+
+    @cache
+    def band(birth_year: int, categories: tuple[Category, ...]) -> str | None:
+        return age_band(birth_year, categories, on)
+
+    @cache
+    def decoded(text: str | None) -> dict[str, str]:
+        return json.loads(text) if text else {}
 
     def code_of(text: str | None, birth_year: int) -> int:
-        values = json.loads(text) if text else {}
-        stratum = tuple(
-            age_band(birth_year, a.categories, on)
-            if a.kind is AttributeKind.AGE_BAND
-            else values.get(a.key)
-            for a in attributes
-        )
-        valid = all(v in codes for v, codes in zip(stratum, known, strict=True))
-        return index[stratum] if valid else -1  # type: ignore[index]
+        values = decoded(text)
+        stratum = []
+        for key, is_age, categories, known in plain:
+            value = band(birth_year, categories) if is_age else values.get(key)
+            if value not in known:
+                return -1
+            stratum.append(value)
+        return index[tuple(stratum)]
 
     frame = eligible_members(wave, now).subquery()
     groups = db.session.execute(

@@ -177,7 +177,7 @@ def _mailable(wave: Wave) -> Select[int, datetime | None, int, str, str | None, 
         .where(
             Invitation.wave_id == wave.id,
             Member.status == MemberStatus.ACTIVE,
-            MemberContact.email_bounced_at.is_(None),
+            Member.email_bounced_at.is_(None),
         )
         .order_by(Invitation.id)
     )

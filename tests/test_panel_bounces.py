@@ -45,7 +45,7 @@ def member_with(email: str):
 
 def bounced(email: str) -> bool:
     contact = db.session.query(MemberContact).filter_by(email=email).one()
-    return contact.email_bounced_at is not None
+    return contact.member.email_bounced_at is not None
 
 
 @pytest.mark.parametrize(

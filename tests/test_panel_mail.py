@@ -68,7 +68,7 @@ def test_members_who_left_or_bounced_get_no_yearly_mail(app):
     gone = member_with("gone@example.dk", profile_checked_at=old)
     gone.leave()
     bounced = member_with("bounced@example.dk", profile_checked_at=old)
-    bounced.contact.email_bounced_at = utcnow()
+    bounced.email_bounced_at = utcnow()
     db.session.commit()
     assert queue_profile_checks() == 0
     assert sent_mail() == []

@@ -112,7 +112,7 @@ def test_each_eligibility_rule_excludes_exactly_the_member_it_is_about(questionn
         "twice this year": MemberFactory(),
     }
     excluded["consent lapsed"].consent_expires_at = NOW
-    excluded["bounced"].contact.email_bounced_at = NOW - timedelta(days=5)
+    excluded["bounced"].email_bounced_at = NOW - timedelta(days=5)
     other_waves = [
         make_wave(questionnaire, name=f"Other {i}", invite_at=NOW - timedelta(days=500))
         for i in range(3)
