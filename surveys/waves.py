@@ -211,21 +211,30 @@ def send_invitations(wave: Wave, now: datetime, batch_size: int = BATCH_SIZE) ->
 
     Each batch marks its invitations sent and queues their mails in one transaction,
     so a crash loses or repeats no mail: a re-run picks up the invitations still unsent.
+    Two senders at once (the scheduler opening the wave while staff release a soft launch,
+    or a double click) each mail only what their own conditional UPDATE claimed: an
+    invitation another sender marked first is left to it.
     """
     sent = 0
     pending = _mailable(wave).where(
         Invitation.invited_at.is_(None), Invitation.held_back.is_(False)
     )
-    while batch := db.session.execute(pending.limit(batch_size)).all():
-        letters = _letters(wave, batch, now)
-        db.session.execute(
-            update(Invitation),
-            [
-                {"id": row.id, "invited_at": now, "token_hash": _hash(_token(row.id, now))}
-                for row in batch
-            ],
+    while rows := db.session.execute(pending.limit(batch_size)).all():
+        claimed = set(
+            db.session.scalars(
+                update(Invitation)
+                .where(Invitation.id.in_([row.id for row in rows]), Invitation.invited_at.is_(None))
+                .values(invited_at=now)
+                .returning(Invitation.id)
+            )
         )
-        queue_member_mails("invitation", letters)
+        batch = [row for row in rows if row.id in claimed]
+        if batch:
+            db.session.execute(
+                update(Invitation),
+                [{"id": row.id, "token_hash": _hash(_token(row.id, now))} for row in batch],
+            )
+            queue_member_mails("invitation", _letters(wave, batch, now))
         db.session.commit()
         sent += len(batch)
     if sent:

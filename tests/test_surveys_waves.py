@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, update
 
 from extensions import db
 from panel.demographics import install_default_attributes
@@ -313,6 +313,47 @@ def test_a_soft_launch_invites_a_share_first_and_the_rest_on_release(questionnai
     addresses = [m.to_address for m in sent_mail(kind="invitation")]
     assert len(addresses) == len(set(addresses)) == 8
     assert release_wave(wave, NOW + timedelta(days=2)) == 0
+
+
+def test_invitations_another_sender_marked_first_are_neither_mailed_nor_changed(questionnaire):
+    """Staff release a soft launch while the scheduler is still sending: between reading the
+    unsent invitations and marking them, the other sender marks three and mails them."""
+    members(20)
+    wave = make_wave(questionnaire, completes_wanted=8, soft_launch_share=0.25)
+    db.session.commit()
+    open_wave(wave, NOW)
+    held = db.session.scalars(
+        select(Invitation.id).filter_by(wave_id=wave.id, held_back=True).order_by(Invitation.id)
+    ).all()
+    other_sender_at = NOW + timedelta(hours=1)
+    taken = held[:3]
+
+    def other_sender_marks_first(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("SELECT invitation.id, invitation.invited_at"):
+            seen.append(statement)  # the sender has read the unsent invitations
+        elif statement.startswith("UPDATE invitation") and seen and not taken_done:
+            taken_done.append(True)  # and is about to mark them: the other one is faster
+            with db.engine.connect() as other:
+                other.execute(
+                    update(Invitation)
+                    .where(Invitation.id.in_(taken))
+                    .values(invited_at=other_sender_at, held_back=False)
+                )
+                other.commit()
+
+    seen: list[str] = []
+    taken_done: list[bool] = []
+    event.listen(db.engine, "before_cursor_execute", other_sender_marks_first)
+    try:
+        sent = release_wave(wave, NOW + timedelta(days=1))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", other_sender_marks_first)
+
+    assert taken_done and sent == len(held) - 3
+    assert len(sent_mail(kind="invitation")) == 2 + len(held) - 3
+    db.session.expire_all()
+    for invitation_id in taken:  # their links, already mailed by the other sender, still work
+        assert db.session.get(Invitation, invitation_id).invited_at == other_sender_at
 
 
 def test_live_counts_per_stratum(questionnaire):
