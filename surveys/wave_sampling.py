@@ -18,7 +18,18 @@ from itertools import product
 
 import numpy as np
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, Text, and_, cast, func, or_, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    and_,
+    cast,
+    func,
+    or_,
+    select,
+    text,
+    type_coerce,
+)
 
 from extensions import db
 from panel.composition import latest_population_table, population_cells
@@ -174,11 +185,11 @@ def eligible_frame(wave: Wave, now: datetime) -> Frame:
         return age_band(birth_year, categories, on)
 
     @cache
-    def decoded(text: str | None) -> dict[str, str]:
-        return json.loads(text) if text else {}
+    def decoded(stored: str | None) -> dict[str, str]:
+        return json.loads(stored) if stored else {}
 
-    def code_of(text: str | None, birth_year: int) -> int:
-        values = decoded(text)
+    def code_of(stored: str | None, birth_year: int) -> int:
+        values = decoded(stored)
         stratum = []
         for key, is_age, categories, known in plain:
             value = band(birth_year, categories) if is_age else values.get(key)
@@ -188,6 +199,10 @@ def eligible_frame(wave: Wave, now: datetime) -> Frame:
         return index[tuple(stratum)]
 
     frame = eligible_members(wave, now).subquery()
+    if db.engine.dialect.name == "postgresql":
+        # a million rows grouped once per wave: at the default 4 MB the hash aggregate
+        # spills some 80 MB to disk, which cost a fifth of the query (bench_waves.py)
+        db.session.execute(text("SET LOCAL work_mem = '64MB'"))
     groups = db.session.execute(
         select(
             frame.c.attributes,
@@ -197,7 +212,7 @@ def eligible_frame(wave: Wave, now: datetime) -> Frame:
         ).group_by(frame.c.attributes, frame.c.birth_year)
     ).all()
     sizes = np.array([size for _text, _year, size, _ids in groups], dtype=np.int64)
-    group_codes = np.array([code_of(text, year) for text, year, _size, _ids in groups], np.intp)
+    group_codes = np.array([code_of(stored, year) for stored, year, _size, _ids in groups], np.intp)
     joined = ",".join(ids for _text, _year, _size, ids in groups)
     ids = np.fromstring(joined, dtype=np.int64, sep=",") if joined else np.zeros(0, np.int64)
     codes = np.repeat(group_codes, sizes)
@@ -252,8 +267,8 @@ def expected_response_rates(wave: Wave, strata: Sequence[Stratum]) -> dict[Strat
         .where(Invitation.wave_id.in_(earlier), Invitation.invited_at.is_not(None))
         .group_by(Invitation.stratum)
     )
-    for text, invited, completed in history:
-        stratum = tuple(json.loads(text))
+    for stored, invited, completed in history:
+        stratum = tuple(json.loads(stored))
         if stratum in rates and invited >= MIN_HISTORY:
             rates[stratum] = max(completed / invited, MIN_RATE)
     return rates
