@@ -20,11 +20,22 @@ from flask import current_app
 from sqlalchemy import Text, and_, cast, func, select
 
 from extensions import db
-from surveys.models import Response, ResponseMode
+from surveys.models import QuestionType, Response, ResponseMode
 from surveys.results_estimates import CellEstimator
 from surveys.results_models import ResponseWeight, Weighting, WeightingMethod
 from surveys.weighting.calibration import RAKING_SWEEPS
 from surveys.weighting.columns import FloatArray, IntArray, combine, factorize
+
+#: Question types with figures; text, dates and information never appear in results.
+SUMMARISED = (
+    QuestionType.SINGLE_CHOICE,
+    QuestionType.MULTIPLE_CHOICE,
+    QuestionType.RATING,
+    QuestionType.SCALE_0_10,
+    QuestionType.GRID,
+    QuestionType.RANKING,
+    QuestionType.NUMBER,
+)
 
 #: Used outside a request (scripts, benchmarks) when no app config says otherwise.
 DEFAULT_MIN_GROUP = 10

@@ -5,6 +5,11 @@ The weights live in a table of their own (``response_weight``) rather than a col
 weighting, and belong to that weighting. Deleting the ``Weighting`` row deletes its
 weights with it (ON DELETE CASCADE), so a recompute is "delete, insert" in one
 transaction and never touches the answers the answering pages write.
+
+A closed wave's answers no longer change, so its answers are also counted once
+(``AnswerTally``, built by ``surveys.results_tally``) and the summary reads those few
+hundred thousand counts instead of grouping millions of answer rows on every view.
+``WaveTally`` marks a wave whose counts are complete; without it the summary counts live.
 """
 
 from __future__ import annotations
@@ -12,7 +17,17 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, Float, ForeignKey, Integer
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from extensions import Base, value_enum
@@ -94,3 +109,47 @@ class ResponseWeight(Base):
     weight: Mapped[float] = mapped_column(Float)
 
     weighting: Mapped[Weighting] = relationship(back_populates="weights")
+
+
+class WaveTally(Base):
+    """A closed wave whose answers are counted in ``answer_tally``: the counts are complete.
+
+    Only ``surveys.results_tally`` writes it, in the same transaction as the counts, so a
+    wave with this row has all its counts and a wave without it has none that are read.
+    """
+
+    __tablename__ = "wave_tally"
+    __table_args__ = (CheckConstraint("respondents >= 0", name="respondents_not_negative"),)
+
+    wave_id: Mapped[int] = mapped_column(
+        ForeignKey("wave.id", ondelete="CASCADE"), primary_key=True
+    )
+    tallied_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    #: Completed, non-public responses counted; the summary counts live if the wave now
+    #: has another number (an answer completed just as the wave closed).
+    respondents: Mapped[int] = mapped_column(Integer)
+
+
+class AnswerTally(Base):
+    """How many of a closed wave's respondents with these attributes gave this answer.
+
+    One row per (question, attributes, answer) as ``GROUP BY`` gives it; no unique
+    constraint, since ``value`` may be NULL and NULLs never collide in one: the tally is
+    only ever written whole, after deleting the wave's old rows, under a lock on the wave.
+    """
+
+    __tablename__ = "answer_tally"
+    __table_args__ = (
+        CheckConstraint("count > 0", name="count_positive"),
+        Index("ix_answer_tally_wave_question", "wave_id", "question_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("wave.id", ondelete="CASCADE"))
+    question_key: Mapped[str] = mapped_column(String(80))
+    #: The responses' attributes as JSON text, exactly as ``surveys.results.ATTRIBUTES_TEXT``
+    #: gives it, so it finds its profile in ``Respondents.position``.
+    attributes: Mapped[str] = mapped_column(Text)
+    #: The answer as JSON text (``CAST(answer.value AS TEXT)``).
+    value: Mapped[str | None] = mapped_column(Text)
+    count: Mapped[int] = mapped_column(Integer)

@@ -35,6 +35,7 @@ from panel.mail import Recipient, absolute_url, queue_member_mails
 from panel.models import Member, MemberContact, MemberStatus
 from panel.sampling import draw_codes
 from surveys.models import Questionnaire, QuestionnaireState
+from surveys.results_tally import tally_wave
 from surveys.wave_models import InvalidTransition, Invitation, Wave, WaveState
 from surveys.wave_sampling import Stratum, WaveError, plan_wave, stratum_text
 
@@ -269,8 +270,12 @@ def send_reminders(wave: Wave, now: datetime, batch_size: int = BATCH_SIZE) -> i
 
 
 def close_wave(wave: Wave, now: datetime) -> None:
-    """No more answers; the caller commits."""
+    """No more answers, so the answers are counted once for the results; the caller commits.
+
+    Same transaction: a closed wave is never seen without its counts (``tally_wave``).
+    """
     wave.close(now)
+    tally_wave(wave.id)
     log.info("wave %s closed", wave.id)
 
 
