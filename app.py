@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from flask import Flask, render_template, request, session
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import TypeDecorator, event
 from sqlalchemy.engine import Engine
 
@@ -131,8 +132,20 @@ def register_blueprints(app: Flask) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     def render_error(error: Any) -> tuple[str, int]:
+        """One page for every error, worded by its code. A 400 tells an expired form (the
+        CSRF check) from a request that could not be read (a NUL, ``panel.input_checks``);
+        a 413 names the limit only when the request as a whole passed ``MAX_CONTENT_LENGTH``
+        (a multipart form's field over ``MAX_FORM_MEMORY_SIZE`` is refused well below it)."""
         code = getattr(error, "code", 500) or 500
-        return render_template("errors/error.html", code=code), code
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        over_limit = code == 413 and limit and (request.content_length or 0) > limit
+        page = render_template(
+            "errors/error.html",
+            code=code,
+            expired=isinstance(error, CSRFError),
+            limit_mb=limit / 2**20 if over_limit else None,
+        )
+        return page, code
 
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, render_error)

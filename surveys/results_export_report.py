@@ -7,7 +7,7 @@ PDF core fonts, which cover Danish letters (Latin-1); anything outside is replac
 
 from __future__ import annotations
 
-from flask_babel import format_date
+from flask_babel import format_date, format_decimal, format_number
 from flask_babel import gettext as _
 from fpdf import FPDF
 
@@ -20,13 +20,23 @@ def _latin1(text: str) -> str:
     return text.replace("”", '"').encode("latin-1", "replace").decode("latin-1")
 
 
+#: One decimal, in the current locale's own notation ("3.1" in English, "3,1" in Danish).
+ONE_DECIMAL = "#,##0.0"
+
+
 def figure(e: Estimate | None, kind: str) -> str:
-    """An estimate as the pages write it: "45 % (± 3.1 points)" or "6.2 (± 0.3)"."""
+    """An estimate as the pages write it: "45 % (± 3.1 points)" or "6.2 (± 0.3)".
+
+    The decimals follow the current locale (the report's reader, or the language a results
+    mail is written in under ``force_locale``), as the pages' ``decimalformat`` does.
+    """
     if e is None:
         return "-"
+    margin = e.high - e.estimate
     if kind == "share":
-        return f"{e.estimate * 100:.0f} % (± {(e.high - e.estimate) * 100:.1f} " + _("points") + ")"
-    return f"{e.estimate:.1f} (± {e.high - e.estimate:.1f})"
+        points = format_decimal(margin * 100, ONE_DECIMAL)
+        return f"{e.estimate * 100:.0f} % (± {points} " + _("points") + ")"
+    return f"{format_decimal(e.estimate, ONE_DECIMAL)} (± {format_decimal(margin, ONE_DECIMAL)})"
 
 
 def report_pdf(
@@ -45,7 +55,7 @@ def report_pdf(
     line(title, 16, "B", 8)
     line(_("Results") + ": " + summary.wave.name, 12)
     line(_("Wave closed %(day)s.", day=format_date(summary.wave.closes_at)))
-    line(_("%(n)s citizens answered.", n=summary.respondents))
+    line(_("%(n)s citizens answered.", n=format_number(summary.respondents)))
     if summary.weighted:
         line(_("The results are weighted to the region's population."))
     else:

@@ -199,5 +199,7 @@ class TestTooLarge:
         before = counts()
         response = post_form(client, "/join", {**good_form(), "name": "x" * 3 * 1024 * 1024})
         assert response.status_code == 413
-        assert "The file is too large" in response.get_data(as_text=True)
+        text = response.get_data(as_text=True)
+        assert "The form or file you sent is too large. Nothing was saved." in text
+        assert "At most 2 MB can be sent at once." in text
         assert counts() == before

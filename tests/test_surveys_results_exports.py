@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pyreadstat
 import pytest
+from babel.numbers import format_decimal
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -21,6 +22,7 @@ from panel.demographics import install_default_attributes
 from panel.models import PopulationTable, Role
 from surveys.models import Answer, Option, Question, QuestionType, Response, ResponseMode
 from surveys.results_models import WeightingMethod
+from surveys.results_summary import summarise
 from surveys.results_weighting import weight_wave
 from surveys.wave_models import Wave
 from tests.helpers import login_as, login_staff
@@ -190,6 +192,18 @@ def test_the_report_prints_and_the_pdf_has_the_title_and_results(client, wave):
     text = _pdf_text(pdf)
     assert "(Transport)" in text and "Do you take the bus?" in text
     assert "Flere busser" not in text
+
+
+def test_the_report_and_its_pdf_write_decimals_in_danish_with_a_comma(client, wave, english):
+    yes = summarise(wave, "en").questions[0].overall[0].rows[0].cells[0]
+    assert yes is not None
+    margin = format_decimal((yes.high - yes.estimate) * 100, "#,##0.0", locale="da")
+    assert "," in margin
+    login_staff(client, language="da")
+    html = client.get(f"/staff/waves/{wave.id}/report").get_data(as_text=True)
+    assert f"(± {margin} procentpoint;" in html
+    text = _pdf_text(download(client, f"/staff/waves/{wave.id}/report.pdf"))
+    assert f"Ja: {yes.estimate * 100:.0f} % \\(± {margin} procentpoint\\)" in text
 
 
 @pytest.mark.parametrize("who", ["politician", "citizen"])

@@ -7,15 +7,18 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
+from babel.numbers import format_decimal
 from sqlalchemy import select
 
 from extensions import db
 from panel.demographics import install_default_attributes
 from panel.models import PopulationTable, Role
+from surveys.models import Answer, Question, QuestionType, Response, ResponseMode
 from surveys.results import suppressed
 from surveys.results_models import WeightingMethod
+from surveys.results_summary import summarise
 from surveys.results_weighting import weight_wave
-from surveys.wave_models import WaveState
+from surveys.wave_models import Wave, WaveState
 from tests.helpers import login_as, login_staff
 from tests.test_surveys_results_weighting import (
     CLOSED_AT,
@@ -162,3 +165,55 @@ def test_the_summary_explains_weighting_and_margins_in_both_languages(client, wa
 def test_suppression_is_the_same_array_for_any_order_of_groups():
     counts = np.array([30, 3, 12, 25])
     assert suppressed(counts, 10).tolist() == [False, True, True, False]
+
+
+@pytest.fixture
+def rated(app):
+    """The bus question and a 1-5 rating of the buses, 40 answers weighted by gender, so the
+    page shows a share and an average, each with a margin that has decimals."""
+    install_default_attributes()
+    q = questionnaire()
+    q.pages[0].questions.append(
+        Question(questionnaire=q, key="score", concept="5b0a8c7e-0000-4000-8000-000000000077",
+                 type=QuestionType.RATING, text={"da": "Bedøm busserne", "en": "Rate the buses"},
+                 min_value=1, max_value=5)
+    )  # fmt: skip
+    wave = closed_wave(questionnaire=q)
+    for i in range(40):
+        response = Response(
+            questionnaire_id=wave.questionnaire_id, wave_id=wave.id, mode=ResponseMode.WEB,
+            attributes={"gender": "fm"[i % 2]}, completed_at=wave.closes_at - timedelta(days=1),
+        )  # fmt: skip
+        response.answers.extend([Answer(question_key="bus", value="yes" if i % 3 else "no"),
+                                 Answer(question_key="score", value=1 + i * 7 % 5)])  # fmt: skip
+        db.session.add(response)
+    population({"f": 600, "m": 400})
+    db.session.commit()
+    weight_wave(wave, WeightingMethod.RAKE, ["gender"], db.session.scalar(select(PopulationTable)))
+    db.session.commit()
+    return wave
+
+
+def margins_as_written(wave: Wave, locale: str) -> tuple[str, str, str]:
+    """The share of "yes" buses' margin in points, the rating's average and its margin, each
+    written with one decimal by babel in ``locale``: what the page must show."""
+    questions = {q.key: q for q in summarise(wave, "en").questions}
+    share = questions["bus"].overall[0].rows[0].cells[0]
+    mean = questions["score"].overall[0].rows[0].cells[0]
+    assert share is not None and mean is not None
+    return tuple(  # type: ignore[return-value]
+        format_decimal(x, "#,##0.0", locale=locale)
+        for x in ((share.high - share.estimate) * 100, mean.estimate, mean.high - mean.estimate)
+    )
+
+
+@pytest.mark.parametrize(("language", "separator"), [("da", ","), ("en", ".")])
+def test_the_summary_writes_margins_and_averages_in_the_readers_language(
+    client, rated, english, language, separator
+):
+    share_margin, mean, mean_margin = margins_as_written(rated, language)
+    assert all(separator in figure for figure in (share_margin, mean, mean_margin))
+    login_staff(client, Role.POLITICIAN, language=language)
+    text = page(client, f"/results/waves/{rated.id}")
+    assert f'<span class="moe">(± {share_margin} ' in text
+    assert f'{mean} <span class="moe">(± {mean_margin}; ' in text
