@@ -23,7 +23,7 @@ from panel.models import Attribute, PopulationTable
 from surveys.models import Response
 from surveys.results import Respondents, attribute_columns, respondent_query
 from surveys.results_models import ResponseWeight, Weighting, WeightingMethod
-from surveys.results_tally import tally_wave
+from surveys.results_tally import tally_if_stale
 from surveys.wave_models import Wave, WaveState
 from surveys.weighting import WeightingResult, poststratify, rake
 
@@ -63,8 +63,8 @@ def weight_wave(
     """Weight the wave's respondents and store the weights (caller commits).
 
     Idempotent: a wave has one weighting, and computing it again replaces the settings,
-    the diagnostics and every weight. A closed wave's answers are counted again too
-    (``surveys.results_tally``).
+    the diagnostics and every weight. A closed wave without current counts gets them
+    (``surveys.results_tally.tally_if_stale``).
     """
     keys = list(keys)
     if not keys:
@@ -122,10 +122,9 @@ def weight_wave(
         wave.id, method.value, ",".join(keys), len(ids), result.design_effect,
     )  # fmt: skip
     if wave.state is WaveState.CLOSED:
-        # counts do not depend on weights, but weighting is when staff look at a closed
-        # wave's results: a wave closed before tallies existed, or whose count guard
-        # tripped (surveys.results_tally), gets fresh counts here
-        tally_wave(wave.id)
+        # weighting is when staff look at a closed wave's results: a wave closed before
+        # tallies existed, or whose respondents changed since, gets its counts here
+        tally_if_stale(wave.id, len(ids))
     return weighting
 
 

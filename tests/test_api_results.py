@@ -5,35 +5,18 @@ answer export pages through every response with its weight."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
 from api.models import Scope
 from extensions import db
-from panel.demographics import install_default_attributes
-from panel.models import PopulationTable
-from surveys.results_models import WeightingMethod
 from surveys.results_summary import BREAKDOWNS
-from surveys.results_weighting import weight_wave
 from surveys.wave_models import WaveState
 from tests.api_client import bearer, problem
-from tests.test_surveys_results_weighting import answer, closed_wave, population
+from tests.test_surveys_results_weighting import education_wave
 
 
 @pytest.fixture
 def wave(app):
-    """Education long 25 (all "yes"), short 12 (all "no"), upper 3 (all "yes"); weighted."""
-    install_default_attributes()
-    wave = closed_wave()
-    answer(wave, {"gender": "f", "education": "long"}, "yes", 13, wish="Flere busser til Ry")
-    answer(wave, {"gender": "m", "education": "long"}, "yes", 12)
-    answer(wave, {"gender": "f", "education": "short"}, "no", 6)
-    answer(wave, {"gender": "m", "education": "short"}, "no", 6)
-    answer(wave, {"gender": "f", "education": "upper"}, "yes", 3)
-    population({"f": 500, "m": 500})
-    db.session.commit()
-    weight_wave(wave, WeightingMethod.RAKE, ["gender"], db.session.scalar(select(PopulationTable)))
-    db.session.commit()
-    return wave
+    return education_wave()
 
 
 def test_the_breakdown_hides_the_small_group_and_its_complement(client, wave):

@@ -24,6 +24,7 @@ from tests.test_surveys_results_weighting import (
     CLOSED_AT,
     answer,
     closed_wave,
+    education_wave,
     population,
     questionnaire,
 )
@@ -43,19 +44,7 @@ def test_one_rule_hides_small_cells_and_one_more_when_only_one_would_be_hidden()
 
 @pytest.fixture
 def wave(app):
-    """Education long 25 (all "yes"), short 12 (all "no"), upper 3 (all "yes"); weighted."""
-    install_default_attributes()
-    wave = closed_wave()
-    answer(wave, {"gender": "f", "education": "long"}, "yes", 13, wish="Flere busser til Ry")
-    answer(wave, {"gender": "m", "education": "long"}, "yes", 12)
-    answer(wave, {"gender": "f", "education": "short"}, "no", 6)
-    answer(wave, {"gender": "m", "education": "short"}, "no", 6)
-    answer(wave, {"gender": "f", "education": "upper"}, "yes", 3)
-    population({"f": 500, "m": 500})
-    db.session.commit()
-    weight_wave(wave, WeightingMethod.RAKE, ["gender"], db.session.scalar(select(PopulationTable)))
-    db.session.commit()
-    return wave
+    return education_wave()
 
 
 def page(client, url: str) -> str:

@@ -98,6 +98,23 @@ def population(counts: dict[str, int], key: str = "gender") -> PopulationTable:
     return table
 
 
+def education_wave() -> Wave:
+    """A closed wave weighted by gender: education long 25 (all "yes"), short 12 (all
+    "no"), upper 3 (all "yes"), one with a free-text wish."""
+    install_default_attributes()
+    wave = closed_wave()
+    answer(wave, {"gender": "f", "education": "long"}, "yes", 13, wish="Flere busser til Ry")
+    answer(wave, {"gender": "m", "education": "long"}, "yes", 12)
+    answer(wave, {"gender": "f", "education": "short"}, "no", 6)
+    answer(wave, {"gender": "m", "education": "short"}, "no", 6)
+    answer(wave, {"gender": "f", "education": "upper"}, "yes", 3)
+    population({"f": 500, "m": 500})
+    db.session.commit()
+    weight_wave(wave, WeightingMethod.RAKE, ["gender"], db.session.scalar(select(PopulationTable)))
+    db.session.commit()
+    return wave
+
+
 @pytest.fixture
 def two_strata(app) -> Wave:
     """Women: 10 answers, 8 "yes"; men: 30 answers, 6 "yes"; half the population each."""
