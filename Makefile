@@ -8,7 +8,7 @@ PORT ?= 5000
 BASE_URL ?= http://$(HOST):$(PORT)
 export BASE_URL
 
-.PHONY: install translations extract demo test lint bench
+.PHONY: install translations extract demo test test-fast lint bench
 
 install: $(VENV)/.installed translations
 
@@ -27,14 +27,20 @@ demo: install
 	$(FLASK) demo
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-# Installs and runs the whole suite; TEST_DATABASE_URL=postgresql+psycopg://... runs it on PostgreSQL.
+# Installs and runs the whole suite on SQLite and, at the same time, on PostgreSQL
+# (TEST_DATABASE_URL, default the local server; skipped with a message where none answers).
+# ARGS go to pytest, e.g. make test ARGS="-k weighting".
 test: install
-	$(BIN)/pytest -q
+	$(BIN)/python tests/run_both.py $(ARGS)
+
+# The quick loop while working: SQLite only, without the browser and subprocess tests.
+test-fast: install
+	$(BIN)/pytest -q -m "not slow" $(ARGS)
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy panel surveys api
+	$(BIN)/mypy core stats panel surveys api
 
 # Benchmarks print their figures; the peers of the raking benchmark come from the "bench" extra.
 bench: install

@@ -40,7 +40,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_template_context(app)
     register_blueprints(app)
     register_errorhandlers(app)
-    register_commands(app)
     return app
 
 
@@ -113,7 +112,7 @@ def register_security(app: Flask) -> None:
 
 
 def register_template_context(app: Flask) -> None:
-    from panel.i18n import current_language
+    from core.i18n import current_language
 
     @app.context_processor
     def locale_context() -> dict[str, Any]:
@@ -121,10 +120,13 @@ def register_template_context(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    """Each area registers its tables, blueprints, jobs and commands; core comes first."""
     import api
+    import core
     import panel
     import surveys
 
+    core.init_app(app)
     panel.init_app(app)
     surveys.init_app(app)
     api.init_app(app)
@@ -133,7 +135,7 @@ def register_blueprints(app: Flask) -> None:
 def register_errorhandlers(app: Flask) -> None:
     def render_error(error: Any) -> tuple[str, int]:
         """One page for every error, worded by its code. A 400 tells an expired form (the
-        CSRF check) from a request that could not be read (a NUL, ``panel.input_checks``);
+        CSRF check) from a request that could not be read (a NUL, ``core.input_checks``);
         a 413 names the limit only when the request as a whole passed ``MAX_CONTENT_LENGTH``
         (a multipart form's field over ``MAX_FORM_MEMORY_SIZE`` is refused well below it)."""
         code = getattr(error, "code", 500) or 500
@@ -149,12 +151,6 @@ def register_errorhandlers(app: Flask) -> None:
 
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, render_error)
-
-
-def register_commands(app: Flask) -> None:
-    from panel.cli import register as register_panel_commands
-
-    register_panel_commands(app)
 
 
 if __name__ == "__main__":

@@ -55,6 +55,9 @@ class Config:
     #: Limits per client address on the public forms that send mail.
     JOIN_RATE_LIMIT = os.environ.get("JOIN_RATE_LIMIT", "5 per minute;30 per hour")
     LOGIN_LINK_RATE_LIMIT = os.environ.get("LOGIN_LINK_RATE_LIMIT", "5 per minute;30 per hour")
+    #: argon2-cffi profile for staff passwords (``argon2.profiles``); the tests use ``CHEAPEST``.
+    ARGON2_PROFILE = "RFC_9106_LOW_MEMORY"
+
     #: Failed staff logins (password or two-factor code), per client address and per account.
     STAFF_LOGIN_RATE_LIMIT = os.environ.get("STAFF_LOGIN_RATE_LIMIT", "10 per 15 minutes")
 
@@ -89,7 +92,7 @@ class Config:
     SCHEDULER_STANDBY_SECONDS = float(os.environ.get("SCHEDULER_STANDBY_SECONDS", "30"))
 
     #: Results never show a group (a breakdown cell, a chart bar, an export row) with fewer
-    #: answers than this; see ``surveys.results.suppressed``.
+    #: answers than this; see ``surveys.results.respondents.suppressed``.
     RESULTS_MIN_GROUP = int(os.environ.get("RESULTS_MIN_GROUP", "10"))
 
     SESSION_COOKIE_HTTPONLY = True

@@ -92,7 +92,7 @@ def expire_staff_session() -> ResponseReturnValue | None:
     """
     from flask import current_app
 
-    from panel.models import StaffUser
+    from panel.staff.models import StaffUser
 
     if request.endpoint == "static" or not isinstance(current_user, StaffUser):
         return None

@@ -31,7 +31,7 @@ DEFAULTS: dict[str, Any] = {
         "info": {
             "description": (
                 "Authenticate with `Authorization: Bearer <token>`; admins create tokens "
-                "with scopes at /staff/api-tokens. Errors are application/problem+json."
+                "with scopes at /staff/api/tokens. Errors are application/problem+json."
             )
         },
         "security": [{"bearerAuth": []}],
@@ -67,7 +67,7 @@ class ProblemApi(Api):
 
 
 def init_app(app: Flask) -> None:
-    from api import members, models, results, surveys, webhooks  # noqa: F401  (tables, jobs)
+    from api import members, models, results, surveys, webhooks  # noqa: F401  (tables)
     from api.blueprints import IdConverter, id_schema
     from api.staff_views import bp as staff_bp
 
@@ -79,3 +79,4 @@ def init_app(app: Flask) -> None:
     for blueprint in (members.bp, surveys.bp, results.bp):
         api.register_blueprint(blueprint, url_prefix=PREFIX)
     app.register_blueprint(staff_bp)
+    webhooks.register_jobs()

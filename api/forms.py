@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, InputRequired, Length
 
 from api.models import Scope, WebhookEvent
-from surveys.wave_forms import CheckboxesField
+from surveys.waves.forms import CheckboxesField
 
 SCOPE_NAMES = {
     Scope.RESULTS_READ: _l("Read results summaries (aggregated and suppressed)"),

@@ -1,6 +1,6 @@
 """Members, attributes and population figures over the API.
 
-Creating and importing members go through the staff CSV import (``panel.imports``), so a
+Creating and importing members go through the staff CSV import (``panel.members.imports``), so a
 member made by the API passes exactly the checks of one uploaded by staff, and a bulk
 import is all or nothing with an error per bad row. Everything here that shows or changes
 a member's personal data needs the ``members:write`` scope.
@@ -35,17 +35,18 @@ from api.schemas import (
 )
 from api.tokens import audit_details, audit_target, requires
 from extensions import db
-from panel.composition import latest_population_table
-from panel.demographics import category_indexes, load_attributes, validate_attributes
-from panel.imports import import_members
-from panel.members import (
+from panel.demographics.attributes import category_indexes, load_attributes, validate_attributes
+from panel.demographics.composition import latest_population_table
+from panel.demographics.models import AttributeKind, PopulationFigure
+from panel.members.imports import import_members
+from panel.members.models import Member
+from panel.members.operations import (
     EmailUnavailable,
     MemberDetails,
     delete_member,
     find_by_email,
     update_profile,
 )
-from panel.models import AttributeKind, Member, PopulationFigure
 
 bp = api_blueprint("api_members", "Members, attributes, population figures")
 

@@ -24,8 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.clock import utcnow
 from extensions import Base
-from panel.clock import utcnow
 
 
 class Scope(enum.StrEnum):

@@ -1,8 +1,8 @@
 """Answers and results over the API.
 
 The results summary is the politicians' page as data: the same builder
-(``surveys.results_summary.summarise`` and ``add_trends``), so the same suppression
-(``surveys.results.suppressed``) and no free text; a hidden group shows neither its
+(``surveys.results.summary.summarise`` and ``add_trends``), so the same suppression
+(``surveys.results.respondents.suppressed``) and no free text; a hidden group shows neither its
 figures nor its number of answers. The answer export is the wave's completed responses
 with their weights, for a statistics system to analyse, and needs ``answers:export``.
 """
@@ -25,13 +25,13 @@ from api.problems import abort
 from api.schemas import AnswerPage, PageArgs, ResultsArgs, SummarySchema
 from api.tokens import audit_details, requires
 from extensions import db
-from surveys.models import Answer, Response
-from surveys.results import min_group, respondent_filter
-from surveys.results_models import ResponseWeight
-from surveys.results_summary import BREAKDOWNS, Row, Table, breakdown_groups, summarise
-from surveys.results_trends import add_trends
-from surveys.wave_models import Wave, WaveState
-from surveys.weighting import Estimate
+from stats.estimation import Estimate
+from surveys.answering.models import Answer, Response
+from surveys.results.models import ResponseWeight
+from surveys.results.respondents import min_group, respondent_filter
+from surveys.results.summary import BREAKDOWNS, Row, Table, breakdown_groups, summarise
+from surveys.results.trends import add_trends
+from surveys.waves.models import Wave, WaveState
 
 bp = api_blueprint("api_results", "Answers with weights, results summaries")
 #: Waves with answers to read: the staff pages' choice.

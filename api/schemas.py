@@ -10,8 +10,8 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from surveys.models import QuestionnaireState, QuestionType
-from surveys.wave_models import WaveState
+from surveys.questionnaires.models import QuestionnaireState, QuestionType
+from surveys.waves.models import WaveState
 
 LANGUAGES = ("da", "en")
 #: The moments a wave may be planned for.

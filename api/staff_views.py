@@ -16,19 +16,19 @@ from api.forms import EVENT_NAMES, SCOPE_NAMES, TokenForm, WebhookForm
 from api.models import ApiToken, WebhookEndpoint
 from api.tokens import create_token, revoke_token
 from api.webhooks import create_endpoint, delivery_log
+from core.audit import record
+from core.clock import today, utcnow
 from extensions import db
-from panel.audit import record
 from panel.auth import role_required
-from panel.clock import today, utcnow
-from panel.models import Role
-from panel.staff_forms import ActionForm
-from surveys.waves import local_to_utc
+from panel.staff.forms import ActionForm
+from panel.staff.models import Role
+from surveys.waves.operations import local_to_utc
 
-bp = Blueprint("api_staff", __name__, url_prefix="/staff")
+bp = Blueprint("api_staff", __name__, url_prefix="/staff/api")
 admin_required = role_required(Role.ADMIN)
 
 
-@bp.route("/api-tokens", methods=["GET", "POST"], endpoint="tokens")
+@bp.route("/tokens", methods=["GET", "POST"], endpoint="tokens")
 @admin_required
 def tokens() -> ResponseReturnValue:
     form = TokenForm()
@@ -58,7 +58,7 @@ def tokens() -> ResponseReturnValue:
     )
 
 
-@bp.route("/api-tokens/<int:token_id>/revoke", methods=["POST"], endpoint="revoke_token")
+@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"], endpoint="revoke_token")
 @admin_required
 def revoke(token_id: int) -> ResponseReturnValue:
     token = db.get_or_404(ApiToken, token_id)

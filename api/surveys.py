@@ -1,7 +1,7 @@
 """Questionnaires, wave plans and waves over the API.
 
 Questionnaires travel in the JSON format of the builder's export and import
-(``surveys.questionnaire_json``), so what an integration sends is exactly what staff can
+(``surveys.questionnaires.json_format``), so what an integration sends is exactly what staff can
 upload. A wave made through the API copies a plan's sample design, as the scheduler's
 waves do. Reading needs any valid token; creating needs ``surveys:write``.
 """
@@ -31,13 +31,13 @@ from api.schemas import (
 )
 from api.tokens import audit_details, audit_target, requires
 from extensions import db
-from surveys.models import Questionnaire
-from surveys.questionnaire_json import QuestionnaireImportError, export_json, import_json
-from surveys.questionnaires import mark_ready
-from surveys.wave_jobs import DESIGN
-from surveys.wave_models import Wave, WavePlan
-from surveys.wave_sampling import WaveError
-from surveys.waves import create_wave, live_counts
+from surveys.questionnaires.json_format import QuestionnaireImportError, export_json, import_json
+from surveys.questionnaires.models import Questionnaire
+from surveys.questionnaires.operations import mark_ready
+from surveys.waves.jobs import DESIGN
+from surveys.waves.models import Wave, WavePlan
+from surveys.waves.operations import create_wave, live_counts
+from surveys.waves.sampling import WaveError
 
 bp = api_blueprint("api_surveys", "Questionnaires, wave plans and waves")
 

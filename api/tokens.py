@@ -23,9 +23,9 @@ from sqlalchemy import select
 
 from api.models import ApiToken, Scope
 from api.problems import abort
+from core.audit import record
+from core.clock import utcnow
 from extensions import db, limiter
-from panel.audit import record
-from panel.clock import utcnow
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])

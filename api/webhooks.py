@@ -24,11 +24,11 @@ from typing import Any
 from sqlalchemy import select
 
 from api.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from core.jobs import Every, ScheduledJob, register
 from extensions import db
-from panel.mail import backoff
-from surveys.jobs import Every, ScheduledJob, register
-from surveys.results_publish_models import Publication
-from surveys.wave_models import Wave
+from panel.mail.outbox import backoff
+from surveys.publishing.models import Publication
+from surveys.waves.models import Wave
 
 log = logging.getLogger(__name__)
 #: Attempts before a delivery is given up (with backoff 1, 2, 4, ... minutes: about a day).
@@ -54,7 +54,7 @@ def sign(secret: str, timestamp: str, body: str) -> str:
 
 def _happened(event: WebhookEvent, endpoint: WebhookEndpoint) -> Any:
     """Waves for which ``event`` happened since the endpoint was made (results are
-    published when staff publish them: ``surveys.results_publish``)."""
+    published when staff publish them: ``surveys.publishing.operations``)."""
     since = endpoint.created_at
     if event is WebhookEvent.WAVE_OPENED:
         return Wave.opened_at >= since
@@ -188,5 +188,6 @@ def delivery_log(limit: int = 100) -> list[WebhookDelivery]:
     )
 
 
-#: Every five minutes: prompt enough for events that happen a few times a year.
-register(ScheduledJob("webhooks", Every(timedelta(minutes=5)), run_webhooks, order=90))
+def register_jobs() -> None:
+    """Every five minutes: prompt enough for events that happen a few times a year."""
+    register(ScheduledJob("webhooks", Every(timedelta(minutes=5)), run_webhooks, order=90))

@@ -15,7 +15,7 @@ from urllib.parse import urlencode, urlsplit
 CLIENTS = 50
 
 #: Valid answers to the sample questionnaire, per page as a citizen without JavaScript gives
-#: them (tests/test_surveys_answering.py): the page's form, then the answers to the questions
+#: them (tests/surveys/answering/test_pages.py): the page's form, then the answers to the questions
 #: that form revealed (q5 by the bus in q4, q10 by the postcode), sent with the form again.
 PAGES: list[tuple[dict[str, Any], dict[str, Any]]] = [
     ({"q1": "70", "q2": "yes", "q3": "24-12-2019"}, {}),

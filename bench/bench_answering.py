@@ -59,8 +59,8 @@ from sqlalchemy import func, select, text
 from bench.answer_clients import CLIENTS, Client, load
 from bench.common import bench_app, bulk_members, databases
 from bench.servers import Timed, served, served_by_gunicorn
+from core.clock import utcnow
 from extensions import db
-from panel.clock import utcnow
 
 ROUNDS = 4
 #: Respondents answering one at a time first, to show the cost of a request without queueing.
@@ -92,9 +92,9 @@ def open_bench_wave(
     ones did not.
     """
     from bench.bench_waves import add_contacts
-    from surveys.questionnaires import mark_ready
-    from surveys.wave_models import AllocationMode, Invitation, Wave
-    from surveys.waves import open_wave, personal_token
+    from surveys.questionnaires.operations import mark_ready
+    from surveys.waves.models import AllocationMode, Invitation, Wave
+    from surveys.waves.operations import open_wave, personal_token
     from tests.questionnaire_sample import sample_questionnaire
 
     if new_panel:
@@ -166,8 +166,8 @@ def percentiles(seconds: list[float]) -> str:
 
 def integrity() -> dict[str, int]:
     """Counted in the database after the run."""
-    from surveys.models import Answer, Response
-    from surveys.wave_models import Invitation
+    from surveys.answering.models import Answer, Response
+    from surveys.waves.models import Invitation
 
     def scalar(query: Any) -> int:
         return int(db.session.scalar(query) or 0)

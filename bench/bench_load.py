@@ -67,7 +67,7 @@ STAFF_PASSWORD = "bench staff password"  # noqa: S105  (a throwaway account of t
 
 def staff_accounts() -> list[tuple[str, str]]:
     from panel.auth import hash_password
-    from panel.models import Role, StaffUser
+    from panel.staff.models import Role, StaffUser
 
     accounts = [(f"bench-staff{i}@region.example.dk", STAFF_PASSWORD) for i in range(STAFF)]
     for email, password in accounts:
@@ -78,7 +78,7 @@ def staff_accounts() -> list[tuple[str, str]]:
 
 
 def latest_wave_id() -> int:
-    from surveys.wave_models import Wave
+    from surveys.waves.models import Wave
 
     wave_id = int(db.session.scalar(select(func.max(Wave.id))) or 0)
     db.session.remove()

@@ -2,8 +2,8 @@
 
 Targets (issue 2): the import under 30 s and the composition page's figures under 1 s, on
 SQLite and on PostgreSQL. The import is the staff page's own function
-(``panel.imports.import_members``: validation, duplicate checks, members, contacts and
-consents); the composition is ``panel.composition.overview_figures``, everything the
+(``panel.members.imports.import_members``: validation, duplicate checks, members, contacts and
+consents); the composition is ``panel.demographics.composition.overview_figures``, everything the
 overview page shows (head counts, one table per attribute, the age x gender cross table).
 Run with ``.venv/bin/python -m bench.bench_panel``; ``BENCH_SKIP_POSTGRES=1`` skips
 PostgreSQL, ``BENCH_POSTGRES`` names another server.
@@ -33,8 +33,8 @@ def member_csv(n: int) -> str:
 
 
 def main() -> None:
-    from panel.composition import overview_figures
-    from panel.imports import import_members
+    from panel.demographics.composition import overview_figures
+    from panel.members.imports import import_members
 
     csv_text = member_csv(IMPORT_ROWS)
     print(f"{'database':<11} {'import 100k (s)':>16} {'composition 1M (s)':>19}")

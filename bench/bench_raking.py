@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from panel.demo import synthetic_population
-from surveys.weighting import rake
+from stats.weighting import rake
 
 RESPONDENTS = 1_000_000
 TOL = 1e-8

@@ -5,7 +5,7 @@ weighted and unweighted figures with R-``survey`` standard errors, and the same 
 breakdown by municipality: ``summarise`` as the page calls it, on each database.
 
 The wave is closed as the wave job closes it (``close_wave``), which counts its answers
-once (``surveys.results_tally``); that is timed on its own, being part of closing and not
+once (``surveys.results.tally``); that is timed on its own, being part of closing and not
 of any summary. The summaries then read the stored counts; the last figure is the same
 summary counted live from the answers, as an open wave is.
 """
@@ -24,24 +24,22 @@ from sqlalchemy import insert, text
 
 from bench.common import bench_app, databases
 from extensions import db
-from panel.models import PopulationFigure, PopulationTable
-from surveys.models import (
-    Answer,
+from panel.demographics.models import PopulationFigure, PopulationTable
+from surveys.answering.models import Answer, Response, ResponseMode
+from surveys.questionnaires.models import (
     Option,
     Page,
     Question,
     Questionnaire,
     QuestionnaireState,
     QuestionType,
-    Response,
-    ResponseMode,
 )
-from surveys.results_models import WeightingMethod
-from surveys.results_summary import summarise
-from surveys.results_tally import forget_tallies
-from surveys.results_weighting import weight_wave
-from surveys.wave_models import Wave, WaveState
-from surveys.waves import close_wave
+from surveys.results.models import WeightingMethod
+from surveys.results.summary import summarise
+from surveys.results.tally import forget_tallies
+from surveys.results.weighting import weight_wave
+from surveys.waves.models import Wave, WaveState
+from surveys.waves.operations import close_wave
 
 #: Respondents: 100,000 answers (2,500 × 40), and 100,000 respondents (4,000,000 answers).
 SIZES = (2_500, 100_000)

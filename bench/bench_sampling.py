@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from panel.demo import synthetic_population
-from panel.sampling import allocate, draw, draw_codes
+from stats.allocation import allocate, draw, draw_codes
 
 MEMBERS = 1_000_000
 WANTED = 5_000

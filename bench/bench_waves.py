@@ -8,10 +8,10 @@ contact address each; the targets are the demo population summed over education,
 as a population table over age x gender x municipality (6 x 2 x 19 = 228 strata); the
 questionnaire is the tests' sample questionnaire, marked ready. Two figures per database:
 
-- *functions*: ``surveys.wave_sampling.plan_wave`` (the eligibility query, each member
+- *functions*: ``surveys.waves.sampling.plan_wave`` (the eligibility query, each member
   placed in a stratum, the population targets, response rates, the allocation) and
-  ``panel.sampling.draw_codes``: everything the draw needs, best of 3;
-- *open wave*: ``surveys.waves.open_wave`` once, as the scheduler runs it (seed, frame,
+  ``stats.allocation.draw_codes``: everything the draw needs, best of 3;
+- *open wave*: ``surveys.waves.operations.open_wave`` once, as the scheduler runs it (seed, frame,
   allocation, draw, invitations inserted, one outbox mail queued per invitation).
 
 Run with ``.venv/bin/python -m bench.bench_waves``; ``BENCH_SKIP_POSTGRES=1`` skips
@@ -28,12 +28,14 @@ import numpy as np
 from sqlalchemy import func, select, text
 
 from bench.common import bench_app, best_of, bulk_members, databases
+from core.clock import utcnow
 from extensions import db
-from panel.bulk import bulk_insert
-from panel.clock import utcnow
 from panel.demo import synthetic_population
-from panel.models import Member, MemberContact, OutboxMessage, PopulationFigure, PopulationTable
-from surveys.wave_models import AllocationMode, Invitation, Wave
+from panel.demographics.models import PopulationFigure, PopulationTable
+from panel.mail.models import OutboxMessage
+from panel.members.bulk import bulk_insert
+from panel.members.models import Member, MemberContact
+from surveys.waves.models import AllocationMode, Invitation, Wave
 
 PANEL_SIZE = 1_000_000
 WANTED = 5_000
@@ -73,7 +75,7 @@ def add_population() -> None:
 
 
 def make_wave(now: datetime) -> Wave:
-    from surveys.questionnaires import mark_ready
+    from surveys.questionnaires.operations import mark_ready
     from tests.questionnaire_sample import sample_questionnaire
 
     questionnaire = sample_questionnaire()
@@ -95,8 +97,8 @@ def make_wave(now: datetime) -> Wave:
 
 def sampling_functions(wave: Wave, now: datetime) -> tuple[int, int, int]:
     """Frame, allocation and draw as ``open_wave`` does them: (frame, strata, drawn)."""
-    from panel.sampling import draw_codes
-    from surveys.wave_sampling import plan_wave
+    from stats.allocation import draw_codes
+    from surveys.waves.sampling import plan_wave
 
     frame, preview = plan_wave(wave, now)
     sizes = np.array([plan.invitations for plan in preview.allocation.strata], dtype=np.intp)
@@ -109,7 +111,7 @@ def count(model: type[Invitation] | type[OutboxMessage]) -> int:
 
 
 def main() -> None:
-    from surveys.waves import open_wave
+    from surveys.waves.operations import open_wave
 
     results = []
     for name, url in databases():

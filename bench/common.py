@@ -16,12 +16,12 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, insert, text
 
 from app import create_app, normalise_database_url
+from core.clock import utcnow
 from extensions import db
-from panel.clock import utcnow
-from panel.consent import add_years
 from panel.demo import synthetic_population
-from panel.demographics import AGE_BANDS, install_default_attributes
-from panel.models import Member, MemberStatus
+from panel.demographics.attributes import AGE_BANDS, install_default_attributes
+from panel.members.consent import add_years
+from panel.members.models import Member, MemberStatus
 
 #: PostgreSQL server for the benchmarks; a database "bench" is created on it if missing.
 PG_SERVER = os.environ.get("BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432")

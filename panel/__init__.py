@@ -1,4 +1,8 @@
-"""People: members, attributes, consent, recruitment, staff accounts, mail and sampling."""
+"""People: members, attributes, consent, recruitment, staff accounts and mail.
+
+``panel`` never imports ``surveys``: where a member's page or data export needs what
+surveys hold, it asks through the signals in ``panel.signals``, which surveys answer.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,18 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from panel import audit  # noqa: F401  (registers the audit table)
-    from panel.auth_views import bp as auth_bp
-    from panel.health import bp as health_bp
-    from panel.input_checks import reject_nul_characters
-    from panel.staff_views import bp as staff_bp
-    from panel.views import bp as panel_bp
+    from panel import jobs
+    from panel.cli import register_commands
+    from panel.demographics import models as demographics_models  # noqa: F401  (tables)
+    from panel.mail import models as mail_models  # noqa: F401
+    from panel.members import models as member_models  # noqa: F401
+    from panel.members.views import bp as members
+    from panel.staff import models as staff_models  # noqa: F401
+    from panel.staff.login_views import bp as login
+    from panel.staff.views import bp as staff
 
-    app.before_request(reject_nul_characters)
-    app.register_blueprint(panel_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(staff_bp)
-    app.register_blueprint(health_bp)
+    app.register_blueprint(members)
+    app.register_blueprint(login)
+    app.register_blueprint(staff)
+    jobs.register_jobs()
+    register_commands(app)

@@ -1,11 +1,11 @@
-"""Command-line tools: ``flask --app app demo``, ``staff create`` and ``mail bounces``.
+"""Command-line tools: ``flask --app app staff create`` and ``mail bounces``.
 
-Scheduled work (mail delivery, yearly mails) runs through ``waves tick`` / ``scheduler``."""
+Scheduled work (mail delivery, yearly mails) runs through ``jobs tick`` / ``scheduler``;
+the demo (panel and surveys) is ``flask --app app demo``, in ``surveys.demo.cli``."""
 
 from __future__ import annotations
 
 import csv
-import json
 import logging
 from typing import IO
 
@@ -15,8 +15,8 @@ from flask.cli import AppGroup
 
 from extensions import db
 from panel.auth import hash_password
-from panel.mail import mark_bounced
-from panel.models import Role, StaffUser
+from panel.mail.outbox import mark_bounced
+from panel.staff.models import Role, StaffUser
 
 log = logging.getLogger(__name__)
 
@@ -40,27 +40,6 @@ def create_staff_command(email: str, name: str, role: str, password: str) -> Non
     db.session.add(user)
     db.session.commit()
     click.echo(f"created {role} {user.email}")
-
-
-@click.command("demo")
-@click.option("--json", "as_json", is_flag=True, help="Print the URL and demo logins as JSON.")
-@click.option("--members", default=2400, show_default=True, help="Size of the synthetic panel.")
-def demo_command(as_json: bool, members: int) -> None:
-    """Create (once) a synthetic demo panel, population figures, demo accounts and waves."""
-    from panel.demo import build_demo
-
-    info = build_demo(members=members)
-    if as_json:
-        click.echo(json.dumps(info, ensure_ascii=False, indent=2))
-    else:
-        click.echo(f"Demo panel ready at {info['url']}")
-        for role, account in info["accounts"].items():
-            secret = account.get("password") or account["login_url"]
-            click.echo(f"  {role:<11} {account['email']}  {secret}")
-        if info["answer_links"]:
-            click.echo("Answer links to the open wave (no login needed):")
-            for link in info["answer_links"]:
-                click.echo(f"  member {link['member']:<6} {link['language']}  {link['link']}")
 
 
 def read_addresses(lines: list[str]) -> list[str]:
@@ -88,7 +67,6 @@ def bounces_command(file: IO[str]) -> None:
     click.echo(f"{matched} of {len(addresses)} addresses belong to members; marked as bounced")
 
 
-def register(app: Flask) -> None:
+def register_commands(app: Flask) -> None:
     app.cli.add_command(staff_cli)
     app.cli.add_command(mail_cli)
-    app.cli.add_command(demo_command)

@@ -16,23 +16,18 @@ import numpy as np
 from flask import current_app
 from sqlalchemy import func, select
 
+from core.clock import utcnow
 from extensions import db
 from panel.auth import hash_password, issue_token
-from panel.clock import utcnow
-from panel.consent import CONSENT_VERSION, add_years
-from panel.demographics import AGE_BANDS, MIDTJYLLAND_MUNICIPALITIES, install_default_attributes
-from panel.models import (
-    Consent,
-    Member,
-    MemberContact,
-    MemberStatus,
-    PopulationFigure,
-    PopulationTable,
-    Role,
-    StaffUser,
-    TokenPurpose,
+from panel.demographics.attributes import (
+    AGE_BANDS,
+    MIDTJYLLAND_MUNICIPALITIES,
+    install_default_attributes,
 )
-from surveys.demo import build_demo_surveys
+from panel.demographics.models import PopulationFigure, PopulationTable
+from panel.members.consent import CONSENT_VERSION, add_years
+from panel.members.models import Consent, Member, MemberContact, MemberStatus, TokenPurpose
+from panel.staff.models import Role, StaffUser
 
 log = logging.getLogger(__name__)
 
@@ -157,13 +152,12 @@ def _demo_members(figures: dict[tuple[str, str, str, str], int], count: int, see
     return count
 
 
-def build_demo(members: int = 2400, seed: int = 2026) -> dict[str, Any]:
-    """Create the demo panel and its waves if they are not there yet; say how to get in.
+def build_demo_panel(members: int = 2400, seed: int = 2026) -> dict[str, Any]:
+    """Create the demo panel if it is not there yet; say how to get in.
 
     Idempotent: a second run adds nothing (it tops the panel up only when asked for more
-    members than exist), so ``make demo`` can run on every start. The questionnaire and
-    waves (``surveys.demo``) ask for completes in proportion to the panel, so a small test
-    panel gets small waves.
+    members than exist), so ``make demo`` can run on every start. ``surveys.demo.build``
+    adds the questionnaire and waves on top (``flask --app app demo`` runs both).
     """
     install_default_attributes()
     for role, account in DEMO_ACCOUNTS.items():
@@ -184,7 +178,6 @@ def build_demo(members: int = 2400, seed: int = 2026) -> dict[str, Any]:
         added = _demo_members(figures, members - (existing or 0), seed + (existing or 0))
         log.info("demo: added %s synthetic members", added)
     db.session.commit()
-    answer_links = build_demo_surveys(seed, completes=max(20, min(400, members // 6)))
     citizen = db.session.scalar(
         select(Member)
         .filter_by(synthetic=True, status=MemberStatus.ACTIVE, paused_until=None)
@@ -202,7 +195,6 @@ def build_demo(members: int = 2400, seed: int = 2026) -> dict[str, Any]:
             }
             for role, a in DEMO_ACCOUNTS.items()
         },
-        "answer_links": answer_links,
     }
     if citizen is not None and citizen.contact is not None:
         token = issue_token(citizen, TokenPurpose.LOGIN, timedelta(days=7))

@@ -9,14 +9,14 @@ from datetime import timedelta
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from core.clock import utcnow
 from extensions import db
-from panel.clock import utcnow
-from panel.demographics import install_default_attributes
-from surveys.models import Answer, Response
-from surveys.wave_models import Invitation
-from surveys.waves import open_wave
+from panel.demographics.attributes import install_default_attributes
+from surveys.answering.models import Answer, Response
+from surveys.waves.models import Invitation
+from surveys.waves.operations import open_wave
 from tests.factories import MemberFactory
-from tests.test_surveys_waves import make_wave, ready_questionnaire
+from tests.factories.waves import make_wave, ready_questionnaire
 
 
 def open_invitation() -> Invitation:

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from api.models import Scope
 from api.tokens import create_token
+from core.clock import utcnow
 from extensions import db
-from panel.clock import utcnow
 
 EVERY_SCOPE = tuple(Scope)
 

@@ -25,6 +25,13 @@ from extensions import db
 _DB_URL_ENV = "TEST_DATABASE_URL"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser and fault tests start browsers, servers and processes: slow, like those marked."""
+    for item in items:
+        if item.get_closest_marker("browser") or item.get_closest_marker("faults"):
+            item.add_marker(pytest.mark.slow)
+
+
 def _database_url(tmp_root: str) -> str:
     url = os.environ.get(_DB_URL_ENV)
     if url:
@@ -68,6 +75,8 @@ def make_config(database_url: str, tmp_path: Any, **overrides: Any) -> dict[str,
         "MAIL_FILE_DIR": str(tmp_path / "outbox"),
         "BASE_URL": "http://localhost",
         "SERVER_NAME": None,
+        # logins are tested, not the hash's strength: argon2's cheapest parameters
+        "ARGON2_PROFILE": "CHEAPEST",
     }
     config.update(overrides)
     return config

@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 
-from tests.test_surveys_scheduler import flask_env, wait_for
+from tests.factories.processes import flask_env, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 #: For the app's own connections in a subprocess: a save blocked by a test's lock gives up

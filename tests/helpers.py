@@ -10,7 +10,9 @@ from sqlalchemy import select
 
 from extensions import db
 from panel.auth import issue_token
-from panel.models import Member, OutboxMessage, Role, StaffUser, TokenPurpose
+from panel.mail.models import OutboxMessage
+from panel.members.models import Member, TokenPurpose
+from panel.staff.models import Role, StaffUser
 from tests.factories import STAFF_PASSWORD, StaffUserFactory
 
 

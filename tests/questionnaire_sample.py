@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from surveys.models import Questionnaire
-from surveys.questionnaires import add_page, add_question, create_questionnaire
+from surveys.questionnaires.models import Questionnaire
+from surveys.questionnaires.operations import add_page, add_question, create_questionnaire
 
 
 def both(da: str, en: str) -> dict[str, str]:

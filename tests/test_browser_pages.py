@@ -10,8 +10,8 @@ import os
 import pytest
 
 from extensions import db
-from panel.demographics import install_default_attributes
-from panel.models import Role
+from panel.demographics.attributes import install_default_attributes
+from panel.staff.models import Role
 from tests.factories import STAFF_PASSWORD, MemberFactory, StaffUserFactory
 
 pytestmark = pytest.mark.browser

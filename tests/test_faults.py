@@ -24,16 +24,17 @@ from aiosmtpd.controller import Controller
 from flask_babel import force_locale
 from sqlalchemy import select, text
 
+from core.clock import utcnow
+from core.jobs import JobOutcome, JobRun
 from extensions import db
-from panel.clock import utcnow
-from panel.demographics import install_default_attributes
-from panel.mail import backoff, deliver_outbox
-from panel.models import OutboxMessage
-from surveys.jobs import JobOutcome, JobRun
-from surveys.models import Answer
-from surveys.wave_models import Invitation
-from surveys.waves import personal_token
+from panel.demographics.attributes import install_default_attributes
+from panel.mail.models import OutboxMessage
+from panel.mail.outbox import backoff, deliver_outbox
+from surveys.answering.models import Answer
+from surveys.waves.models import Invitation
+from surveys.waves.operations import personal_token
 from tests.answering import ALL_PAGES, open_invitation, responses, stored
+from tests.factories.waves import NOW, make_wave, members, ready_questionnaire
 from tests.faults import (
     AppProcess,
     app_env,
@@ -46,7 +47,6 @@ from tests.faults import (
     web_worker,
 )
 from tests.helpers import sent_mail
-from tests.test_surveys_waves import NOW, make_wave, members, ready_questionnaire
 
 pytestmark = pytest.mark.faults
 

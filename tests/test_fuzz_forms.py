@@ -15,17 +15,18 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from extensions import db
-from panel.demographics import install_default_attributes
-from panel.models import Role
-from surveys.models import Answer, Questionnaire
-from surveys.waves import personal_token
+from panel.demographics.attributes import install_default_attributes
+from panel.staff.models import Role
+from surveys.answering.models import Answer
+from surveys.questionnaires.models import Questionnaire
+from surveys.waves.operations import personal_token
 from tests.answering import ALL_PAGES, open_invitation, start, submit
 from tests.factories import MemberFactory
+from tests.factories.members import good_form
+from tests.factories.questionnaires import FORMS, _draft_with_page
+from tests.factories.waves import ready_questionnaire
 from tests.fuzz import FUZZ, assert_clean, counts, form_with, post_form
 from tests.helpers import login_member, login_staff
-from tests.test_panel_join import good_form
-from tests.test_surveys_builder import FORMS, _draft_with_page
-from tests.test_surveys_waves import ready_questionnaire
 
 BUILDER = "/staff/questionnaires"
 

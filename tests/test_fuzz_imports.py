@@ -20,17 +20,18 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
+from core.clock import today
 from extensions import db
-from panel.clock import today
-from panel.demographics import install_default_attributes
-from panel.imports import import_members
-from panel.models import Member, Role
-from surveys.questionnaire_json import export_json
-from surveys.xlsform import export_xlsform
+from panel.demographics.attributes import install_default_attributes
+from panel.members.imports import import_members
+from panel.members.models import Member
+from panel.staff.models import Role
+from surveys.questionnaires.json_format import export_json
+from surveys.questionnaires.xlsform import export_xlsform
+from tests.factories.demographics import FOLK1A
 from tests.fuzz import FUZZ, INJECTIONS, assert_clean, counts, nasty_bytes
 from tests.helpers import login_staff
 from tests.questionnaire_sample import sample_questionnaire
-from tests.test_panel_population import FOLK1A
 
 YEAR = today().year
 HEADER = ["email", "birth_year", "gender", "municipality", "education", "name", "language"]
@@ -233,7 +234,7 @@ def test_json_import_refuses_hostile_documents_cleanly(staff, exported, data):
         )
     )
     before = counts()
-    response = _upload(staff, "/staff/questionnaires/import/json", body, data.draw(FILENAMES))
+    response = _upload(staff, "/staff/exchange/import/json", body, data.draw(FILENAMES))
     assert_clean(response, refused_saves_nothing=before)
 
 
@@ -273,7 +274,7 @@ def test_xlsform_import_refuses_hostile_workbooks_cleanly(staff, workbook, data)
         )
     )
     before = counts()
-    response = _upload(staff, "/staff/questionnaires/import/xlsform", body, data.draw(FILENAMES))
+    response = _upload(staff, "/staff/exchange/import/xlsform", body, data.draw(FILENAMES))
     # rows it cannot use are left out and listed in a notice, by design
     html = assert_clean(response, shown=('class="error', 'class="notice"'))
     if response.status_code == 200 and 'class="notice"' not in html:
@@ -285,7 +286,7 @@ def test_an_empty_workbook_is_refused_with_a_message(staff):
     out = io.BytesIO()
     book.save(out)
     before = counts()
-    response = _upload(staff, "/staff/questionnaires/import/xlsform", out.getvalue(), "x.xlsx")
+    response = _upload(staff, "/staff/exchange/import/xlsform", out.getvalue(), "x.xlsx")
     assert_clean(response, refused_saves_nothing=before)
 
 
@@ -300,8 +301,8 @@ def test_the_cases_fuzzing_found_get_a_message_on_their_line(english):
 
 
 def test_json_nested_too_deep_or_with_a_lone_surrogate_is_refused_with_a_message(staff):
-    deep = _upload(staff, "/staff/questionnaires/import/json", b"[" * 100_000, "q.json")
+    deep = _upload(staff, "/staff/exchange/import/json", b"[" * 100_000, "q.json")
     assert "nested too deeply" in deep.get_data(as_text=True)
     surrogate = b'{"format": "borgerpanel-questionnaire", "title": {"da": "\\ud800"}}'
-    refused = _upload(staff, "/staff/questionnaires/import/json", surrogate, "q.json")
+    refused = _upload(staff, "/staff/exchange/import/json", surrogate, "q.json")
     assert_clean(refused, refused_saves_nothing=counts())

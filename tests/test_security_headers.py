@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app import create_app
-from panel.models import Role
+from panel.staff.models import Role
 from security import STAFF_SINCE
 from tests.helpers import login_staff
 

@@ -7,8 +7,8 @@ import re
 from sqlalchemy import JSON, String, Text, cast, func, select
 
 from extensions import db
-from panel.models import Member
-from surveys.models import Response
+from panel.members.models import Member
+from surveys.answering.models import Response
 from tests.answering import open_invitation, start
 from tests.helpers import link_in, login_member, sent_mail
 

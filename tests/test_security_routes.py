@@ -19,8 +19,9 @@ from sqlalchemy import select
 from werkzeug.routing import Rule
 
 from extensions import db
-from panel.models import Attribute, Category, Role
-from surveys.models import Page, Question
+from panel.demographics.models import Attribute, Category
+from panel.staff.models import Role
+from surveys.questionnaires.models import Page, Question
 from tests.answering import open_invitation
 from tests.conftest import make_config
 from tests.factories import MemberFactory
@@ -52,13 +53,13 @@ ACCESS: dict[str, frozenset[str]] = {
     "auth.staff_login": EVERYONE,
     # only between a right password and the code; everyone else goes to the login page
     "auth.staff_login_code": frozenset(),
-    "auth.logout": EVERYONE,
-    "auth.set_language": EVERYONE,
+    "panel.logout": EVERYONE,
+    "panel.set_language": EVERYONE,
     # answering through a personal or public link: the token is the permission
-    "answer.intro": EVERYONE,
-    "answer.page": EVERYONE,
-    "answer.done": EVERYONE,
-    "answer.public": EVERYONE,
+    "answering.intro": EVERYONE,
+    "answering.page": EVERYONE,
+    "answering.done": EVERYONE,
+    "public_answering.start": EVERYONE,
     "results.public": EVERYONE,
     # a member's own pages
     "panel.profile": CITIZEN,
@@ -89,32 +90,32 @@ ACCESS: dict[str, frozenset[str]] = {
     "staff.category": STAFF,
     "staff.move_category": STAFF,
     "staff.delete_category": STAFF,
-    "builder.index": STAFF,
-    "builder.new": STAFF,
-    "builder.questionnaire": STAFF,
-    "builder.design": STAFF,
-    "builder.mark_ready": STAFF,
-    "builder.new_version": STAFF,
-    "builder.add_page": STAFF,
-    "builder.edit_page": STAFF,
-    "builder.move_page": STAFF,
-    "builder.delete_page": STAFF,
-    "builder.new_question": STAFF,
-    "builder.edit_question": STAFF,
-    "builder.move_question": STAFF,
-    "builder.duplicate_question": STAFF,
-    "builder.delete_question": STAFF,
-    "builder.preview": STAFF,
-    "builder.preview_page": STAFF,
-    "builder.export_json": STAFF,
-    "builder.export_xlsform": STAFF,
-    "builder.import_json": STAFF,
-    "builder.import_xlsform": STAFF,
-    "answer.public_link": STAFF,
-    "answer.entry_start": STAFF,
-    "answer.entry_resume": STAFF,
-    "answer.entry_page": STAFF,
-    "answer.entry_done": STAFF,
+    "questionnaires.index": STAFF,
+    "questionnaires.new": STAFF,
+    "questionnaires.questionnaire": STAFF,
+    "questionnaires.design": STAFF,
+    "questionnaires.mark_ready": STAFF,
+    "questionnaires.new_version": STAFF,
+    "questionnaires.add_page": STAFF,
+    "questionnaires.edit_page": STAFF,
+    "questionnaires.move_page": STAFF,
+    "questionnaires.delete_page": STAFF,
+    "questionnaires.new_question": STAFF,
+    "questionnaires.edit_question": STAFF,
+    "questionnaires.move_question": STAFF,
+    "questionnaires.duplicate_question": STAFF,
+    "questionnaires.delete_question": STAFF,
+    "questionnaires.preview": STAFF,
+    "questionnaires.preview_page": STAFF,
+    "exchange.export_json": STAFF,
+    "exchange.export_xlsform": STAFF,
+    "exchange.import_json": STAFF,
+    "exchange.import_xlsform": STAFF,
+    "questionnaires.public_link": STAFF,
+    "entry.start": STAFF,
+    "entry.resume": STAFF,
+    "entry.page": STAFF,
+    "entry.done": STAFF,
     "waves.index": STAFF,
     "waves.wave": STAFF,
     "waves.move": STAFF,
@@ -122,17 +123,17 @@ ACCESS: dict[str, frozenset[str]] = {
     "waves.pause": STAFF,
     "waves.resume": STAFF,
     "waves.cancel": STAFF,
-    "waves.plans": STAFF,
-    "waves.plan": STAFF,
-    "waves.enable_plan": STAFF,
-    "waves.disable_plan": STAFF,
-    "results.weighting": STAFF,
-    "results.export_answers": STAFF,
-    "results.export_summary": STAFF,
-    "results.report": STAFF,
-    "results.report_pdf": STAFF,
-    "results.publish": STAFF,
-    "results.quotes": STAFF,
+    "plans.index": STAFF,
+    "plans.plan": STAFF,
+    "plans.enable": STAFF,
+    "plans.disable": STAFF,
+    "weighting.page": STAFF,
+    "exports.answers": STAFF,
+    "exports.summary": STAFF,
+    "exports.report": STAFF,
+    "exports.report_pdf": STAFF,
+    "publishing.publish": STAFF,
+    "publishing.quotes": STAFF,
     # administration
     "staff.audit": ADMIN,
     "api_staff.tokens": ADMIN,
@@ -164,7 +165,7 @@ ACCESS: dict[str, frozenset[str]] = {
 }
 
 #: Requests after which the user is no longer logged in (or no longer exists).
-SESSION_ENDING = {"auth.logout", "panel.leave", "panel.delete"}
+SESSION_ENDING = {"panel.logout", "panel.leave", "panel.delete"}
 LOGIN_PAGES = {"/login", "/staff/login"}
 
 

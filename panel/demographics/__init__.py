@@ -1,0 +1,1 @@
+"""Demographics: the attributes members are described by, population figures, composition."""

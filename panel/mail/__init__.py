@@ -1,0 +1,1 @@
+"""Mail to people: the outbox every message goes through, delivery, bounces."""

@@ -1,0 +1,1 @@
+"""Members: joining, consent, profile, login links, imports, and their own data."""

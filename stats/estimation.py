@@ -1,0 +1,164 @@
+"""Weighted means and proportions with standard errors that account for the weighting.
+
+The standard errors are those of R's ``survey`` package for a simple random sample without
+finite population correction, weighted with ``rake``/``postStratify``/``calibrate``: Taylor
+linearisation, influence values residualised on the weighting variables, and the
+``n / (n - 1)`` factor. Missing answers are left out as ``na.rm=TRUE`` does, which in R
+keeps every respondent in the design (a domain), so the variance still uses all ``n``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, overload
+
+import numpy as np
+from numpy.typing import NDArray
+
+from stats.calibration import Calibration
+from stats.columns import FloatArray, IntArray, factorize
+
+#: qnorm(0.975): the 95% interval is estimate ± Z_95 · se, as R's confint() gives it.
+Z_95 = 1.959963984540054
+
+Labels = Sequence[Hashable] | NDArray[Any]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A weighted estimate, its standard error and 95% interval."""
+
+    estimate: float
+    se: float
+    low: float
+    high: float
+    #: How many answers the estimate rests on (respondents with a non-missing value).
+    n: int
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # NaN
+    except TypeError:  # pandas.NA refuses to be a bool
+        return True
+
+
+def _labels(values: Any, n: int, what: str) -> tuple[list[Any], IntArray, NDArray[np.bool_]]:
+    """Distinct non-missing labels, each respondent's code, and who has a label."""
+    if len(values) != n:
+        raise ValueError(f"{what} has {len(values)} values for {n} respondents")
+    levels, codes = factorize(values)
+    unused = np.bincount(codes, minlength=len(levels)) == 0  # e.g. an empty category
+    missing = np.array([_is_missing(level) for level in levels], dtype=bool) | unused
+    kept = [level for level, gone in zip(levels, missing, strict=True) if not gone]
+    if not kept:
+        return [], np.zeros(n, dtype=np.intp), np.zeros(n, dtype=bool)
+    renumber = np.cumsum(~missing) - 1
+    try:
+        order = sorted(range(len(kept)), key=kept.__getitem__)
+    except TypeError:  # labels of mixed types keep their order of appearance
+        order = list(range(len(kept)))
+    rank = np.empty(len(kept), dtype=np.intp)
+    rank[order] = np.arange(len(kept))
+    present = ~missing[codes]
+    return [kept[i] for i in order], rank[renumber[codes]] * present, present
+
+
+@dataclass(frozen=True, eq=False)
+class WeightingResult:
+    """Weights for the respondents, in input order, and the estimates they give."""
+
+    weights: FloatArray
+    converged: bool
+    #: Raking passes over all margins (1 for post-stratification).
+    iterations: int
+    calibration: Calibration = field(repr=False)
+
+    @property
+    def design_effect(self) -> float:
+        """Kish's design effect of unequal weights, 1 + CV² (the population CV)."""
+        w = self.weights
+        return float(1.0 + w.var() / w.mean() ** 2)
+
+    @property
+    def effective_n(self) -> float:
+        """(Σw)² / Σw²: the size of a simple random sample as precise as these weights."""
+        w = self.weights
+        return float(w.sum() ** 2 / (w @ w))
+
+    @overload
+    def mean(self, values: Any, by: None = None) -> Estimate: ...
+
+    @overload
+    def mean(self, values: Any, by: Labels) -> dict[Any, Estimate]: ...
+
+    def mean(self, values: Any, by: Labels | None = None) -> Estimate | dict[Any, Estimate]:
+        """The weighted mean of numbers (None/NaN = no answer), overall or per group of ``by``.
+
+        Matches ``svymean(~y, design, na.rm=TRUE)`` and ``svyby(~y, ~by, design, svymean,
+        na.rm=TRUE)``; respondents without a group label are in no group.
+        """
+        n = self.weights.size
+        if len(values) != n:
+            raise ValueError(f"values has {len(values)} values for {n} respondents")
+        y = np.asarray(values, dtype=np.float64)
+        answered = ~np.isnan(y)
+        if by is None:
+            return self._estimates(y[:, None], answered[:, None])[0]
+        groups, group_codes, grouped = _labels(by, n, "by")
+        in_group = (group_codes[:, None] == np.arange(len(groups))) & grouped[:, None]
+        domain = in_group & answered[:, None]
+        found = self._estimates(np.broadcast_to(y[:, None], domain.shape), domain)
+        return dict(zip(groups, found, strict=True))
+
+    @overload
+    def proportions(self, values: Any, by: None = None) -> dict[Any, Estimate]: ...
+
+    @overload
+    def proportions(self, values: Any, by: Labels) -> dict[Any, dict[Any, Estimate]]: ...
+
+    def proportions(
+        self, values: Any, by: Labels | None = None
+    ) -> dict[Any, Estimate] | dict[Any, dict[Any, Estimate]]:
+        """The weighted share of each answer given (None/NaN = no answer), overall or per group.
+
+        Matches ``svymean(~factor(y), design, na.rm=TRUE)`` and its ``svyby``; every group
+        lists every answer given by anyone, with 0 for answers nobody in the group gave.
+        """
+        n = self.weights.size
+        levels, codes, answered = _labels(values, n, "values")
+        chosen = (codes[:, None] == np.arange(len(levels))).astype(np.float64)
+        if by is None:
+            found = self._estimates(chosen, np.broadcast_to(answered[:, None], chosen.shape))
+            return dict(zip(levels, found, strict=True))
+        groups, group_codes, grouped = _labels(by, n, "by")
+        in_group = (group_codes[:, None] == np.arange(len(groups))) & grouped[:, None]
+        domain = np.repeat(in_group & answered[:, None], len(levels), axis=1)
+        found = self._estimates(np.tile(chosen, len(groups)), domain)
+        k = len(levels)
+        return {
+            group: dict(zip(levels, found[g * k : (g + 1) * k], strict=True))
+            for g, group in enumerate(groups)
+        }
+
+    def _estimates(self, y: FloatArray, domain: NDArray[np.bool_]) -> list[Estimate]:
+        """Domain means of each column of ``y`` (n, p) with R's linearised standard errors."""
+        w = self.weights
+        n = w.size
+        with np.errstate(invalid="ignore", divide="ignore"):
+            in_domain = np.where(domain, w[:, None], 0.0)
+            total = in_domain.sum(axis=0)
+            values = np.where(domain, y, 0.0)
+            estimate = (in_domain * values).sum(axis=0) / total
+            r = np.where(domain, values - estimate, 0.0) / total
+            x = w[:, None] * self.calibration.residuals(r)
+            variance = n / (n - 1) * ((x - x.mean(axis=0)) ** 2).sum(axis=0)
+        se = np.sqrt(variance)
+        answers = domain.sum(axis=0)
+        return [
+            Estimate(float(e), float(s), float(e - Z_95 * s), float(e + Z_95 * s), int(c))
+            for e, s, c in zip(estimate, se, answers, strict=True)
+        ]

@@ -1,0 +1,328 @@
+"""Answering a questionnaire: a response from start to completion, page by page.
+
+The rules a respondent can rely on, whatever the browser does:
+
+- **One response per invitation.** Starting inserts it; the unique ``invitation_id`` turns
+  a double click, a second tab or a second visit into finding the one already there.
+  A public respondent's response is found the same way by its resume token.
+- **Every page is saved** when it is submitted, forward or back, so leaving and coming back
+  loses nothing; ``current_page`` remembers where to resume.
+- **Completion happens once.** It is a conditional UPDATE (``completed_at IS NULL``), and a
+  completed response takes no more answers.
+- **Hidden means unanswered.** Conditions are evaluated on the server, in question order, on
+  the answers so far; an answer to a question that a later change hid is dropped at
+  completion, so results never count it.
+
+Submitted form values are read and checked in ``surveys.answering.page_input`` (``read_page``),
+with messages in the respondent's language, so the views only move data. Stored answer
+values: single choice a code; multiple choice a list of codes; rating and 0-10 an int or
+"dont_know"; grid {statement: code}; ranking {code: rank}; number an int or float; date
+"YYYY-MM-DD"; texts a string.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from extensions import db
+from panel.demographics.attributes import load_attributes, weighting_attributes
+from panel.members.models import Member
+from panel.staff.models import StaffUser
+from surveys.answering.models import Answer, Response, ResponseMode
+from surveys.questionnaires.conditions import visible
+from surveys.questionnaires.models import (
+    Option,
+    Page,
+    Question,
+    Questionnaire,
+    QuestionnaireState,
+    QuestionType,
+)
+from surveys.questionnaires.questions import option_order
+from surveys.waves.models import Invitation
+
+log = logging.getLogger(__name__)
+T = QuestionType
+
+
+class AnsweringClosed(Exception):
+    """The response cannot take answers: completed, or the wave is closed."""
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- starting --------------------------------------------------------------------------
+
+
+def _snapshot(member: Member | None, on: date) -> dict[str, Any]:
+    if member is None:
+        return {}
+    return weighting_attributes(member.birth_year, member.attributes, load_attributes(), on)
+
+
+def _insert_once(response: Response, existing: Any) -> Response:
+    """Insert ``response``, or return the one a concurrent request inserted first."""
+    db.session.add(response)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        found = db.session.scalar(existing)
+        if found is None:  # the conflict was something else
+            raise
+        return found
+    return response
+
+
+def start_response(
+    invitation: Invitation,
+    language: str,
+    now: datetime,
+    mode: ResponseMode = ResponseMode.WEB,
+    entered_by: StaffUser | None = None,
+) -> Response:
+    """The invitation's response, created on first use; idempotent and safe to race.
+
+    Staff typing in paper or telephone answers (``mode``, ``entered_by``) take over a
+    response the member left unfinished; the mode then says how it was completed.
+    """
+    existing = select(Response).filter_by(invitation_id=invitation.id)
+    response = db.session.scalar(existing)
+    if response is None:
+        wave = invitation.wave
+        response = _insert_once(
+            Response(
+                questionnaire_id=wave.questionnaire_id,
+                wave_id=wave.id,
+                invitation_id=invitation.id,
+                member_id=invitation.member_id,
+                mode=mode,
+                language=language,
+                attributes=_snapshot(invitation.member, now.date()),
+                started_at=now,
+                entered_by_id=entered_by.id if entered_by else None,
+            ),
+            existing,
+        )
+        log.info("response %s started (invitation %s, %s)", response.id, invitation.id, mode)
+    elif entered_by is not None and response.completed_at is None:
+        response.mode, response.entered_by_id = mode, entered_by.id
+    if invitation.started_at is None:
+        invitation.started_at = now
+    db.session.commit()
+    return response
+
+
+def start_public_response(
+    questionnaire: Questionnaire, token: str, language: str, now: datetime
+) -> Response:
+    """An anonymous response through a public link, keyed by the respondent's resume token.
+
+    The token comes from the start form, so submitting that form twice finds the response
+    the first submission made.
+    """
+    digest = token_hash(token)
+    existing = select(Response).filter_by(token_hash=digest)
+    response = db.session.scalar(existing) or _insert_once(
+        Response(
+            questionnaire_id=questionnaire.id,
+            mode=ResponseMode.PUBLIC,
+            token_hash=digest,
+            language=language,
+            attributes={},
+            started_at=now,
+        ),
+        existing,
+    )
+    if response.questionnaire_id != questionnaire.id:
+        raise AnsweringClosed("token belongs to another questionnaire")
+    return response
+
+
+def toggle_public_link(questionnaire: Questionnaire) -> bool:
+    """Open the questionnaire's public link with a new address, or close it; True if opened.
+
+    Closing forgets the address, so a link passed around after a consultation ends leads
+    nowhere, and reopening gives a new one.
+    """
+    if questionnaire.public_token is not None:
+        questionnaire.public_token = None
+    elif questionnaire.state not in (QuestionnaireState.READY, QuestionnaireState.IN_USE):
+        raise AnsweringClosed(f"questionnaire {questionnaire.id} is {questionnaire.state}")
+    else:
+        questionnaire.public_token = secrets.token_urlsafe(16)
+    db.session.commit()
+    log.info("questionnaire %s public link %s", questionnaire.id,
+             "opened" if questionnaire.public_token else "closed")  # fmt: skip
+    return questionnaire.public_token is not None
+
+
+def find_public_response(token: str) -> Response | None:
+    return db.session.scalar(select(Response).filter_by(token_hash=token_hash(token)))
+
+
+def load_questionnaire(questionnaire_id: int) -> Questionnaire:
+    """The questionnaire with its pages, questions and options in three queries.
+
+    Every answering request walks the whole structure (conditions, progress); loading it
+    lazily cost a query per page and per question (bench/RESULTS.md, Answering).
+    """
+    questionnaire = db.session.scalar(
+        select(Questionnaire)
+        .where(Questionnaire.id == questionnaire_id)
+        .options(selectinload(Questionnaire.pages).selectinload(Page.questions).selectinload(
+            Question.options))
+    )  # fmt: skip
+    if questionnaire is None:
+        raise LookupError(f"no questionnaire {questionnaire_id}")
+    return questionnaire
+
+
+# --- what is shown ---------------------------------------------------------------------
+
+
+def answers_of(response: Response) -> dict[str, Any]:
+    return {a.question_key: a.value for a in response.answers}
+
+
+def shown_questions(page: Page, answers: Mapping[str, Any]) -> list[Question]:
+    """The page's questions whose conditions hold on ``answers`` (none if the page is hidden)."""
+    if not visible(page.condition, dict(answers)):
+        return []
+    return [q for q in page.questions if visible(q.condition, dict(answers))]
+
+
+def page_shown(page: Page, answers: Mapping[str, Any]) -> bool:
+    return bool(shown_questions(page, answers))
+
+
+def next_shown(questionnaire: Questionnaire, after: int, answers: Mapping[str, Any]) -> int | None:
+    """Position of the first shown page after position ``after`` (-1: from the start)."""
+    for page in questionnaire.pages[after + 1 :]:
+        if page_shown(page, answers):
+            return page.position
+    return None
+
+
+def previous_shown(
+    questionnaire: Questionnaire, before: int, answers: Mapping[str, Any]
+) -> int | None:
+    for page in reversed(questionnaire.pages[:before]):
+        if page_shown(page, answers):
+            return page.position
+    return None
+
+
+def options_for(question: Question, response: Response) -> list[Option]:
+    """The options in this respondent's order (shuffled reproducibly per response)."""
+    return option_order(question, response.id)
+
+
+# --- saving and completing -------------------------------------------------------------
+
+
+def ensure_open(response: Response) -> None:
+    if response.completed_at is not None:
+        raise AnsweringClosed(f"response {response.id} is completed")
+
+
+def save_answers(response: Response, page: Page, values: Mapping[str, Any]) -> None:
+    """Store the page's answers (a None value removes an answer) and where to resume.
+
+    Delete-then-insert of the page's keys in one transaction, so a repeated submission of
+    the same page leaves exactly one answer per question.
+    """
+    ensure_open(response)
+    keys = list(values)
+    if keys:
+        db.session.execute(
+            delete(Answer).where(Answer.response_id == response.id, Answer.question_key.in_(keys))
+        )
+    questions = {q.key: q for q in page.questions}
+    for key, value in values.items():
+        if value is None:
+            continue
+        question = questions[key]
+        shown = (
+            [o.code for o in options_for(question, response)]
+            if question.randomise_options
+            else None
+        )
+        db.session.add(
+            Answer(response_id=response.id, question_key=key, value=value, shown_order=shown)
+        )
+    db.session.expire(response, ["answers"])
+
+
+def go_to(response: Response, position: int) -> None:
+    """Remember the page to resume at, and commit the page's answers with it."""
+    response.current_page = position
+    db.session.commit()
+
+
+@dataclass(frozen=True)
+class Incomplete:
+    """Why a response cannot be completed yet: the first page with a missing answer."""
+
+    page: Page
+    keys: list[str]
+
+
+def missing_answers(response: Response) -> Incomplete | None:
+    answers = answers_of(response)
+    for page in response.questionnaire.pages:
+        missing = [
+            q.key
+            for q in shown_questions(page, answers)
+            if q.required and q.type is not T.INFORMATION and q.key not in answers
+        ]
+        if missing:
+            return Incomplete(page, missing)
+    return None
+
+
+def complete(response: Response, now: datetime) -> Incomplete | None:
+    """Complete the response if every shown required question has an answer.
+
+    Returns what is missing instead, completing nothing. Answers to questions that are
+    hidden on the final answers are dropped first. Completing twice is harmless.
+    """
+    if response.completed_at is not None:
+        return None
+    problem = missing_answers(response)
+    if problem is not None:
+        return problem
+    answers = answers_of(response)
+    shown = {q.key for page in response.questionnaire.pages for q in shown_questions(page, answers)}
+    hidden = [key for key in answers if key not in shown]
+    if hidden:
+        db.session.execute(
+            delete(Answer).where(Answer.response_id == response.id, Answer.question_key.in_(hidden))
+        )
+    done = db.session.execute(
+        update(Response)
+        .where(Response.id == response.id, Response.completed_at.is_(None))
+        .values(completed_at=now, current_page=len(response.questionnaire.pages))
+    )
+    if done.rowcount and response.invitation_id is not None:  # type: ignore[attr-defined]
+        db.session.execute(
+            update(Invitation)
+            .where(Invitation.id == response.invitation_id, Invitation.completed_at.is_(None))
+            .values(completed_at=now)
+        )
+    db.session.commit()
+    db.session.refresh(response)
+    log.info("response %s completed (%s)", response.id, response.mode)
+    return None

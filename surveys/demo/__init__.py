@@ -1,0 +1,1 @@
+"""The demo: a questionnaire with every type, waves with synthetic answers, on the demo panel."""

@@ -1,0 +1,80 @@
+"""Trends: a question's figures in the earlier closed waves that asked it (same ``concept``),
+with their intervals, so that a change inside the noise does not look like news."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from extensions import db
+from surveys.questionnaires.models import Question
+from surveys.results.respondents import load_respondents
+from surveys.results.summary import (
+    Answers,
+    QuestionSummary,
+    Row,
+    Table,
+    answer_values,
+    block_table,
+    question_blocks,
+)
+from surveys.waves.models import Wave, WaveState
+
+
+def add_trends(wave: Wave, summaries: list[QuestionSummary], language: str) -> None:
+    """Each question's figures in earlier closed waves that asked the same concept."""
+    concepts = {s.concept: s for s in summaries}
+    if not concepts:
+        return
+    earlier = db.session.execute(
+        select(Wave, Question)
+        .join(Question, Question.questionnaire_id == Wave.questionnaire_id)
+        .where(
+            Question.concept.in_(list(concepts)),
+            Wave.state == WaveState.CLOSED,
+            Wave.id != wave.id,
+            Wave.closes_at < wave.closes_at,
+        )
+        .order_by(Wave.closes_at)
+    ).all()
+    by_wave: dict[int, tuple[Wave, list[Question]]] = {}
+    for other, question in earlier:
+        by_wave.setdefault(other.id, (other, []))[1].append(question)
+    rows: dict[str, dict[str, list[tuple[Table, str]]]] = {}
+    for other, questions in by_wave.values():
+        respondents = load_respondents(other.id)
+        if not respondents.n:
+            continue
+        answers = answer_values(other.id, [q.key for q in questions], respondents)
+        for question in questions:
+            given = answers.get(question.key, Answers.none())
+            for block in question_blocks(question, given, language):
+                table = block_table(block, respondents, label=other.name)
+                rows.setdefault(question.concept, {}).setdefault(block.id, []).append(
+                    (table, other.name)
+                )
+    for concept, blocks in rows.items():
+        summary = concepts[concept]
+        for current in summary.overall:
+            past = blocks.get(current.id)
+            if not past:
+                continue
+            ids = [code for code, _ in current.columns]
+            trend_rows = [_aligned(table, ids, name) for table, name in past]
+            trend_rows.append(_aligned(current, ids, wave.name))
+            summary.trend.append(
+                Table(current.id, current.title, current.kind, current.columns, trend_rows)
+            )
+
+
+def _aligned(table: Table, column_ids: list[str], label: str) -> Row:
+    """A table's single row with its cells in the order of ``column_ids`` (None if absent)."""
+    row = table.rows[0]
+    position = {code: i for i, (code, _) in enumerate(table.columns)}
+    pick = [position.get(code) for code in column_ids]
+    return Row(
+        label,
+        row.n,
+        row.hidden,
+        [row.cells[i] if i is not None else None for i in pick],
+        [row.unweighted[i] if i is not None else None for i in pick],
+    )

@@ -1,0 +1,186 @@
+"""Weighting a wave to the population figures, and what staff need to judge the weighting.
+
+``weight_wave`` sums the population figures to the chosen attributes (margins for raking,
+cells for post-stratification), weights the wave's completed, non-public responses with
+``surveys.weighting`` and stores the result, replacing any earlier weighting of the wave.
+Any problem (a level no respondent has, figures without the attribute, respondents
+without a value) is a ``ValueError`` whose message staff can act on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import delete, insert, select
+
+from core.clock import utcnow
+from extensions import db
+from panel.demographics.composition import population_cells
+from panel.demographics.models import Attribute, PopulationTable
+from stats.estimation import WeightingResult
+from stats.weighting import poststratify, rake
+from surveys.answering.models import Response
+from surveys.results.models import ResponseWeight, Weighting, WeightingMethod
+from surveys.results.respondents import Respondents, attribute_columns, respondent_query
+from surveys.results.tally import tally_if_stale
+from surveys.waves.models import Wave, WaveState
+
+log = logging.getLogger(__name__)
+
+
+def population_targets(
+    table: PopulationTable, keys: Sequence[str], method: WeightingMethod
+) -> dict[str, dict[str, float]] | dict[tuple[str, ...], float]:
+    """The figures summed to each key (raking) or to each combination of the keys."""
+    cells = population_cells(table)
+    if not cells:
+        raise ValueError(f"the population table {table.name!r} has no figures")
+    for key in keys:
+        if key not in table.attribute_keys:
+            raise ValueError(f"the population table {table.name!r} has no figures by {key!r}")
+    if method is WeightingMethod.POSTSTRATIFY:
+        combined: dict[tuple[str, ...], float] = {}
+        for cell, count in cells:
+            combo = tuple(cell[key] for key in keys)
+            combined[combo] = combined.get(combo, 0.0) + count
+        return combined
+    margins: dict[str, dict[str, float]] = {key: {} for key in keys}
+    for cell, count in cells:
+        for key in keys:
+            margins[key][cell[key]] = margins[key].get(cell[key], 0.0) + count
+    return margins
+
+
+def weight_wave(
+    wave: Wave,
+    method: WeightingMethod,
+    keys: Sequence[str],
+    table: PopulationTable,
+    bounds: tuple[float, float] | None = None,
+) -> Weighting:
+    """Weight the wave's respondents and store the weights (caller commits).
+
+    Idempotent: a wave has one weighting, and computing it again replaces the settings,
+    the diagnostics and every weight. A closed wave without current counts gets them
+    (``surveys.results.tally.tally_if_stale``).
+    """
+    keys = list(keys)
+    if not keys:
+        raise ValueError("choose at least one attribute to weight by")
+    if bounds is not None and method is WeightingMethod.POSTSTRATIFY:
+        raise ValueError("trimming bounds apply to raking only")
+    rows = db.session.execute(
+        select(Response.id, Response.attributes)
+        .where(Response.id.in_(respondent_query(wave.id)))
+        .order_by(Response.id)
+    ).all()
+    if not rows:
+        raise ValueError("the wave has no completed answers to weight")
+    ids = [row[0] for row in rows]
+    columns = attribute_columns([row[1] for row in rows])
+    for key in keys:
+        missing = sum(value is None for value in columns.get(key, [None] * len(ids)))
+        if missing:
+            raise ValueError(f"{missing} respondents have no value for {key!r}")
+    data = {key: columns[key].astype(str) for key in keys}
+    targets = population_targets(table, keys, method)
+    result: WeightingResult
+    if method is WeightingMethod.POSTSTRATIFY:
+        result = poststratify(data, keys, targets)  # type: ignore[arg-type]
+    else:
+        result = rake(data, targets, bounds=bounds)  # type: ignore[arg-type]
+    weighting = db.session.scalar(select(Weighting).filter_by(wave_id=wave.id))
+    if weighting is None:
+        weighting = Weighting(wave_id=wave.id)
+        db.session.add(weighting)
+    weights = result.weights
+    weighting.method = method
+    weighting.attribute_keys = keys
+    weighting.bound_low, weighting.bound_high = bounds if bounds is not None else (None, None)
+    weighting.population_table_id = table.id
+    weighting.converged = result.converged
+    weighting.iterations = result.iterations
+    weighting.design_effect = result.design_effect
+    weighting.effective_n = result.effective_n
+    weighting.respondents = len(ids)
+    weighting.min_weight = float(weights.min())
+    weighting.max_weight = float(weights.max())
+    weighting.computed_at = utcnow()
+    db.session.flush()
+    db.session.execute(delete(ResponseWeight).where(ResponseWeight.weighting_id == weighting.id))
+    db.session.execute(
+        insert(ResponseWeight),
+        [
+            {"response_id": rid, "weighting_id": weighting.id, "weight": float(w)}
+            for rid, w in zip(ids, weights.tolist(), strict=True)
+        ],
+    )
+    log.info(
+        "weighted wave %s by %s (%s) on %s respondents: deff %.3f",
+        wave.id, method.value, ",".join(keys), len(ids), result.design_effect,
+    )  # fmt: skip
+    if wave.state is WaveState.CLOSED:
+        # weighting is when staff look at a closed wave's results: a wave closed before
+        # tallies existed, or whose respondents changed since, gets its counts here
+        tally_if_stale(wave.id, len(ids))
+    return weighting
+
+
+@dataclass(frozen=True)
+class CompositionRow:
+    code: str
+    label: str
+    respondents: int
+    sample_share: float
+    weighted_share: float | None
+    population_share: float | None
+
+
+def composition(
+    respondents: Respondents,
+    attribute: Attribute,
+    table: PopulationTable | None,
+    language: str,
+) -> list[CompositionRow]:
+    """One attribute's shares in the sample, after weighting, and in the population."""
+    profiles = respondents.counts
+    values = respondents.attributes.get(attribute.key)
+    codes = [c.code for c in attribute.categories]
+    position = {code: i for i, code in enumerate(codes)}
+    k = len(codes)
+    if values is None:
+        index = np.full(profiles.size, -1)
+    else:
+        index = np.array([position.get(v, -1) for v in values.tolist()], dtype=np.int64)
+    known = index >= 0
+    counts = np.bincount(index[known], weights=profiles[known], minlength=k).round()
+    weighted = None
+    if respondents.weights is not None:
+        w = respondents.weights * profiles
+        weighted = np.bincount(index[known], weights=w[known], minlength=k)
+    population = None
+    if table is not None and attribute.key in table.attribute_keys:
+        population = np.zeros(k)
+        for cell, count in population_cells(table):
+            i = position.get(cell.get(attribute.key, ""), -1)
+            if i >= 0:
+                population[i] += count
+    total = max(int(counts.sum()), 1)
+    return [
+        CompositionRow(
+            code=category.code,
+            label=category.label(language),
+            respondents=int(counts[i]),
+            sample_share=float(counts[i] / total),
+            weighted_share=float(weighted[i] / weighted.sum()) if weighted is not None else None,
+            population_share=(
+                float(population[i] / population.sum())
+                if population is not None and population.sum()
+                else None
+            ),
+        )
+        for i, category in enumerate(attribute.categories)
+    ]

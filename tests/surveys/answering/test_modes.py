@@ -1,0 +1,126 @@
+"""The other ways in: a public link for open consultations, and staff typing in paper or
+telephone answers for an invited member (mixed mode)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from extensions import db
+from panel.staff.models import Role
+from surveys.answering.models import Response, ResponseMode
+from surveys.waves.models import Invitation
+from surveys.waves.operations import personal_token
+from tests.answering import open_invitation, responses, stored, submit, text
+from tests.helpers import login_as, login_staff
+
+
+@pytest.fixture
+def invitation(app) -> Invitation:
+    return open_invitation()
+
+
+@pytest.fixture
+def link(invitation) -> str:
+    return f"/a/{personal_token(invitation)}"
+
+
+def open_public_link(client, questionnaire) -> str:
+    login_staff(client)
+    client.post(f"/staff/questionnaires/{questionnaire.id}/public")
+    db.session.refresh(questionnaire)
+    client.post("/logout")
+    return f"/p/{questionnaire.public_token}"
+
+
+def test_a_public_link_is_marked_as_open_consultation_and_a_double_start_makes_one_response(
+    client, invitation
+):
+    questionnaire = invitation.wave.questionnaire
+    public = open_public_link(client, questionnaire)
+    intro = text(client.get(f"{public}?lang=en"))
+    assert "Open consultation: anyone can answer" in intro
+    resume = re.search(r'name="resume" value="([^"]+)"', intro).group(1)
+
+    first = client.post(public, data={"resume": resume, "lang": "en"})
+    second = client.post(public, data={"resume": resume, "lang": "en"})
+    assert first.headers["Location"] == second.headers["Location"]
+    url = first.headers["Location"]
+    submit(client, url, q1="17")
+    third = url.replace("/1?", "/3?")
+    submit(client, third, q9="8000")
+    done = submit(client, third, q9="8000")
+    page = text(client.get(done.headers["Location"]))
+    assert "We have received your answers." in page and "Go to your profile" not in page
+
+    (response,) = responses()
+    assert response.mode is ResponseMode.PUBLIC
+    assert response.member_id is None and response.wave_id is None and response.attributes == {}
+    assert response.completed_at is not None
+
+
+def test_a_closed_public_link_takes_no_answers_and_only_staff_can_open_one(client, invitation):
+    questionnaire = invitation.wave.questionnaire
+    public = open_public_link(client, questionnaire)
+    login_as(client, "politician")
+    assert client.post(f"/staff/questionnaires/{questionnaire.id}/public").status_code == 403
+    client.post("/logout")
+    login_staff(client)
+    client.post(f"/staff/questionnaires/{questionnaire.id}/public")  # closes it
+    assert client.get(public).status_code == 404
+
+
+def test_staff_type_in_paper_answers_through_the_same_pages_and_they_are_marked(client, invitation):
+    staff = login_staff(client, Role.STAFF)
+    wave = invitation.wave
+    refused = text(
+        client.post(f"/staff/entry/waves/{wave.id}", data={"member_id": "999999", "mode": "paper"})
+    )
+    assert "not invited in this wave" in refused or "ikke inviteret" in refused
+
+    start = client.post(
+        f"/staff/entry/waves/{wave.id}", data={"member_id": invitation.member_id, "mode": "paper"}
+    )
+    first = client.get(start.headers["Location"]).headers["Location"]
+    assert "/staff/entry/" in first
+    error = client.post(first, data={"action": "next", "q1": "200"})
+    assert error.status_code == 200 and "16" in text(error)  # the same checks as online
+    submit(client, first, q1="17")
+    third = re.sub(r"/1(\?|$)", r"/3\1", first)
+    submit(client, third, q9="8000")
+    done = submit(client, third, q9="8000")
+    assert "/staff/entry/" in done.headers["Location"]
+
+    (response,) = responses()
+    assert response.mode is ResponseMode.PAPER and response.entered_by_id == staff.id
+    assert response.invitation_id == invitation.id and response.completed_at is not None
+    assert stored(response)["q1"] == 17
+    again = text(
+        client.post(
+            f"/staff/entry/waves/{wave.id}",
+            data={"member_id": invitation.member_id, "mode": "phone"},
+        )
+    )
+    assert "already answered" in again or "allerede svaret" in again
+
+
+def test_staff_take_over_an_answer_the_member_left_unfinished(client, invitation, link):
+    client.post(link, data={"lang": "en"})
+    submit(client, client.post(link).headers["Location"], q1="45")
+    client.get("/")
+    login_staff(client)
+    client.post(
+        f"/staff/entry/waves/{invitation.wave_id}",
+        data={"member_id": invitation.member_id, "mode": "phone"},
+    )
+    response = db.session.scalar(select(Response))
+    db.session.refresh(response)
+    assert response.mode is ResponseMode.PHONE and stored(response) == {"q1": 45}
+    assert len(responses()) == 1
+
+
+def test_citizens_cannot_use_the_staff_entry_pages(client, invitation):
+    login_as(client, "citizen")
+    assert client.get(f"/staff/entry/waves/{invitation.wave_id}").status_code == 403

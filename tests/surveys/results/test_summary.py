@@ -1,0 +1,210 @@
+"""The politicians' summary: small groups stay hidden whatever the parameters, roles, free
+text never shown, and trends across waves that asked the same question."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from babel.numbers import format_decimal
+from sqlalchemy import select
+
+from extensions import db
+from panel.demographics.attributes import install_default_attributes
+from panel.demographics.models import PopulationTable
+from panel.staff.models import Role
+from surveys.answering.models import Answer, Response, ResponseMode
+from surveys.questionnaires.models import Question, QuestionType
+from surveys.results.models import WeightingMethod
+from surveys.results.respondents import suppressed
+from surveys.results.summary import summarise
+from surveys.results.weighting import weight_wave
+from surveys.waves.models import Wave, WaveState
+from tests.factories.results import (
+    CLOSED_AT,
+    answer,
+    closed_wave,
+    education_wave,
+    population,
+    questionnaire,
+)
+from tests.helpers import login_as, login_staff
+
+HIDDEN = "fewer than 10 answers"
+
+
+def test_one_rule_hides_small_cells_and_one_more_when_only_one_would_be_hidden():
+    assert suppressed([25, 12, 30], 10).tolist() == [False, False, False]
+    # 3 alone would be total minus the others: the next smallest (12) goes too
+    assert suppressed([25, 12, 3, 30], 10).tolist() == [False, True, True, False]
+    assert suppressed([25, 4, 3, 30], 10).tolist() == [False, True, True, False]
+    assert suppressed([5], 10).tolist() == [True]
+    # an empty group gives nothing away, so it does not count as the one hidden cell
+    assert suppressed([25, 12, 0, 30], 10).tolist() == [False, False, True, False]
+
+
+@pytest.fixture
+def wave(app):
+    return education_wave()
+
+
+def page(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+def test_a_small_group_and_its_complement_are_hidden_in_the_breakdown(client, wave):
+    login_as(client, "politician")
+    client.get("/language/en")
+    text = page(client, f"/results/waves/{wave.id}?by=education&unweighted=1")
+    assert (
+        text.count(f'colspan="2">{HIDDEN}') == 3
+    )  # upper (3), short (12) as its complement, basic (0)
+    assert ">25<" in text  # the group of 25 is shown with its number of answers
+    assert ">12<" not in text and ">3<" not in text
+    # the 3 "upper" answers are all "yes", the 12 "short" all "no": neither share appears
+    # as a group row; the overall figure rests on all 40
+    assert ">40<" in text or "40 answers" in text
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "by=education&by=gender",
+        "by=gender,education",
+        "by=education&education=upper",
+        "by=education&min=1",
+        "by=education&unweighted=1&unweighted=0",
+        "by=postcode",
+    ],
+)
+def test_no_combination_of_parameters_reveals_a_hidden_group(client, wave, query):
+    login_as(client, "politician")
+    client.get("/language/en")
+    text = page(client, f"/results/waves/{wave.id}?{query}")
+    assert ">12<" not in text and ">3<" not in text
+    assert "Flere busser" not in text
+
+
+def test_a_politician_reads_the_summary_but_no_free_text_or_answering_page(client, wave):
+    login_as(client, "politician")
+    client.get("/language/en")
+    text = page(client, f"/results/waves/{wave.id}")
+    assert "Do you take the bus?" in text
+    assert "Wishes?" not in text and "Flere busser" not in text
+    assert '<span class="moe">(± ' in text  # the weighted share with its margin
+    index = page(client, "/results")
+    assert wave.name in index
+    assert client.get(f"/staff/waves/{wave.id}").status_code == 403
+    assert client.get(f"/staff/weighting/{wave.id}").status_code == 403
+    assert client.get(f"/staff/entry/waves/{wave.id}").status_code == 403
+
+
+def test_a_politician_sees_no_open_wave(client, wave):
+    wave.state = WaveState.OPEN
+    db.session.commit()
+    login_as(client, "politician")
+    assert client.get(f"/results/waves/{wave.id}").status_code == 404
+    assert wave.name not in page(client, "/results")
+
+
+def test_citizens_are_refused(client, wave):
+    login_as(client, "citizen")
+    assert client.get("/results").status_code == 403
+    assert client.get(f"/results/waves/{wave.id}").status_code == 403
+
+
+def test_a_question_repeated_in_an_earlier_wave_shows_its_trend(client, app):
+    install_default_attributes()
+    spring = closed_wave("Spring 2027", CLOSED_AT, questionnaire=questionnaire("Transport 1"))
+    answer(spring, {"gender": "f"}, "yes", 20)
+    answer(spring, {"gender": "f"}, "no", 20)
+    autumn = closed_wave(
+        "Autumn 2027", CLOSED_AT + timedelta(days=180), questionnaire=questionnaire("Transport 2")
+    )
+    answer(autumn, {"gender": "f"}, "yes", 30)
+    answer(autumn, {"gender": "f"}, "no", 10)
+    other = closed_wave(
+        "Other 2027", CLOSED_AT + timedelta(days=90),
+        questionnaire=questionnaire("Other", concept="5b0a8c7e-0000-4000-8000-00000000abcd"),
+    )  # fmt: skip
+    answer(other, {"gender": "f"}, "yes", 40)
+    db.session.commit()
+    login_staff(client, Role.STAFF, language="en")
+    text = page(client, f"/results/waves/{autumn.id}")
+    trend = text[text.index("Over the waves") :]
+    assert "Spring 2027" in trend and "Autumn 2027" in trend
+    assert "Other 2027" not in trend  # another question (concept), not a trend
+    assert trend.index("Spring 2027") < trend.index("Autumn 2027")
+    assert "50 %" in trend and "75 %" in trend
+    # the spring wave comes before any other, so it has no trend of its own
+    assert "Over the waves" not in page(client, f"/results/waves/{spring.id}")
+
+
+def test_the_summary_explains_weighting_and_margins_in_both_languages(client, wave):
+    login_as(client, "politician")
+    client.get("/language/en")
+    assert "What do weighting and margin of error mean?" in page(
+        client, f"/results/waves/{wave.id}"
+    )
+    client.get("/language/da")
+    assert "Hvad betyder vægtning og fejlmargin?" in page(client, f"/results/waves/{wave.id}")
+
+
+def test_suppression_is_the_same_array_for_any_order_of_groups():
+    counts = np.array([30, 3, 12, 25])
+    assert suppressed(counts, 10).tolist() == [False, True, True, False]
+
+
+@pytest.fixture
+def rated(app):
+    """The bus question and a 1-5 rating of the buses, 40 answers weighted by gender, so the
+    page shows a share and an average, each with a margin that has decimals."""
+    install_default_attributes()
+    q = questionnaire()
+    q.pages[0].questions.append(
+        Question(questionnaire=q, key="score", concept="5b0a8c7e-0000-4000-8000-000000000077",
+                 type=QuestionType.RATING, text={"da": "Bedøm busserne", "en": "Rate the buses"},
+                 min_value=1, max_value=5)
+    )  # fmt: skip
+    wave = closed_wave(questionnaire=q)
+    for i in range(40):
+        response = Response(
+            questionnaire_id=wave.questionnaire_id, wave_id=wave.id, mode=ResponseMode.WEB,
+            attributes={"gender": "fm"[i % 2]}, completed_at=wave.closes_at - timedelta(days=1),
+        )  # fmt: skip
+        response.answers.extend([Answer(question_key="bus", value="yes" if i % 3 else "no"),
+                                 Answer(question_key="score", value=1 + i * 7 % 5)])  # fmt: skip
+        db.session.add(response)
+    population({"f": 600, "m": 400})
+    db.session.commit()
+    weight_wave(wave, WeightingMethod.RAKE, ["gender"], db.session.scalar(select(PopulationTable)))
+    db.session.commit()
+    return wave
+
+
+def margins_as_written(wave: Wave, locale: str) -> tuple[str, str, str]:
+    """The share of "yes" buses' margin in points, the rating's average and its margin, each
+    written with one decimal by babel in ``locale``: what the page must show."""
+    questions = {q.key: q for q in summarise(wave, "en").questions}
+    share = questions["bus"].overall[0].rows[0].cells[0]
+    mean = questions["score"].overall[0].rows[0].cells[0]
+    assert share is not None and mean is not None
+    return tuple(  # type: ignore[return-value]
+        format_decimal(x, "#,##0.0", locale=locale)
+        for x in ((share.high - share.estimate) * 100, mean.estimate, mean.high - mean.estimate)
+    )
+
+
+@pytest.mark.parametrize(("language", "separator"), [("da", ","), ("en", ".")])
+def test_the_summary_writes_margins_and_averages_in_the_readers_language(
+    client, rated, english, language, separator
+):
+    share_margin, mean, mean_margin = margins_as_written(rated, language)
+    assert all(separator in figure for figure in (share_margin, mean, mean_margin))
+    login_staff(client, Role.POLITICIAN, language=language)
+    text = page(client, f"/results/waves/{rated.id}")
+    assert f'<span class="moe">(± {share_margin} ' in text
+    assert f'{mean} <span class="moe">(± {mean_margin}; ' in text

@@ -1,0 +1,188 @@
+"""Weighting a wave: an estimate checked by hand, the staff page's diagnostics, clear errors,
+and recomputing. The builders here (a one-question wave with answers) serve the other
+results tests too.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from flask_babel import force_locale
+from sqlalchemy import func, select
+
+from extensions import db
+from panel.demographics.attributes import install_default_attributes
+from panel.demographics.models import PopulationTable
+from panel.staff.models import Role
+from surveys.answering.models import ResponseMode
+from surveys.results.models import ResponseWeight, WeightingMethod
+from surveys.results.respondents import load_respondents
+from surveys.results.summary import summarise
+from surveys.results.weighting import weight_wave
+from surveys.waves.models import Wave
+from tests.factories.results import (
+    answer,
+    closed_wave,
+    population,
+)
+from tests.helpers import login_staff
+
+
+@pytest.fixture
+def two_strata(app) -> Wave:
+    """Women: 10 answers, 8 "yes"; men: 30 answers, 6 "yes"; half the population each."""
+    install_default_attributes()
+    wave = closed_wave()
+    answer(wave, {"gender": "f"}, "yes", 8)
+    answer(wave, {"gender": "f"}, "no", 2)
+    answer(wave, {"gender": "m"}, "yes", 6)
+    answer(wave, {"gender": "m"}, "no", 24)
+    answer(wave, {"gender": "f"}, "no", 50, mode=ResponseMode.PUBLIC)  # never weighted
+    population({"f": 500, "m": 500})
+    db.session.commit()
+    return wave
+
+
+def test_a_weighted_share_equals_the_hand_calculation(two_strata):
+    table = db.session.scalar(select(PopulationTable))
+    weighting = weight_wave(two_strata, WeightingMethod.POSTSTRATIFY, ["gender"], table)
+    db.session.commit()
+    assert weighting.respondents == 40  # the 50 public answers are left out
+    with force_locale("en"):
+        summary = summarise(two_strata, "en")
+    row = summary.questions[0].overall[0].rows[0]
+    yes = row.cells[0]
+    # each sex is half the population: 0.5 · 8/10 + 0.5 · 6/30
+    assert yes.estimate == pytest.approx(0.5)
+    # linearised variance of a post-stratified mean: n/(n-1) Σ_h (N_h/(N n_h))² n_h p_h(1-p_h)
+    variance = 40 / 39 * ((0.5 / 10) ** 2 * 10 * 0.16 + (0.5 / 30) ** 2 * 30 * 0.16)
+    assert yes.se == pytest.approx(math.sqrt(variance), rel=1e-9)
+    assert row.unweighted[0].estimate == pytest.approx(14 / 40)
+    assert row.n == 40
+    assert weighting.min_weight == pytest.approx(500 / 30)
+    assert weighting.max_weight == pytest.approx(50)
+
+
+def test_raking_on_one_margin_gives_the_same_weights_and_recomputing_replaces_them(two_strata):
+    table = db.session.scalar(select(PopulationTable))
+    weight_wave(two_strata, WeightingMethod.POSTSTRATIFY, ["gender"], table)
+    db.session.commit()
+    weight_wave(two_strata, WeightingMethod.RAKE, ["gender"], table)
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(ResponseWeight)) == 40
+    respondents = load_respondents(two_strata.id)
+    assert respondents.weights is not None
+    assert sorted(set(respondents.weights.round(6))) == [
+        pytest.approx(500 / 30),
+        pytest.approx(50),
+    ]
+
+
+def test_the_weighting_page_shows_diagnostics_and_the_composition(client, two_strata):
+    login_staff(client, language="en")
+    response = client.post(
+        f"/staff/weighting/{two_strata.id}",
+        data={"method": "rake", "attributes": ["gender"]},
+        follow_redirects=True,
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "The wave is weighted." in page
+    for label in ("Converged", "Design effect", "Effective sample size", "Weight range"):
+        assert label in page
+    # deff = 1 + CV² of 10 × 50 and 30 × 16.67: mean 25, variance 208.33
+    assert "1.33" in page
+    assert "25.0 %" in page and "75.0 %" in page and "50.0 %" in page  # sample, weighted
+
+
+def test_a_level_without_respondents_is_named_to_staff(client, app):
+    install_default_attributes()
+    wave = closed_wave()
+    answer(wave, {"gender": "f"}, "yes", 12)
+    population({"f": 500, "m": 500})
+    db.session.commit()
+    login_staff(client, language="en")
+    response = client.post(
+        f"/staff/weighting/{wave.id}",
+        data={"method": "rake", "attributes": ["gender"]},
+    )
+    page = response.get_data(as_text=True)
+    assert "The wave could not be weighted" in page
+    assert "no respondent has level &#39;m&#39;" in page
+    assert db.session.scalar(select(func.count()).select_from(ResponseWeight)) == 0
+
+
+@pytest.mark.parametrize("who", ["politician", "citizen"])
+def test_only_staff_weight_waves(client, two_strata, who):
+    from tests.helpers import login_as
+
+    login_as(client, who)
+    assert client.get(f"/staff/weighting/{two_strata.id}").status_code == 403
+
+
+def test_staff_and_admins_reach_the_weighting_page(client, two_strata):
+    login_staff(client, Role.ADMIN)
+    assert client.get(f"/staff/weighting/{two_strata.id}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "bounds"),
+    [(WeightingMethod.RAKE, None), (WeightingMethod.RAKE, (0.5, 1.6)),
+     (WeightingMethod.POSTSTRATIFY, None)],
+)  # fmt: skip
+def test_the_summary_figures_per_group_equal_the_weighting_library(method, bounds):
+    """The summary's way (sums per weighting cell and group) gives what
+    ``WeightingResult.mean(by=...)``, checked against R's survey package, gives."""
+    import numpy as np
+
+    from stats.cells import CellEstimator
+    from stats.weighting import poststratify, rake
+    from surveys.results.respondents import cell_calibration
+
+    rng = np.random.default_rng(3)
+    n = 2000
+    age = rng.choice(["18-29", "30-49", "50+"], n)
+    gender = rng.choice(["f", "m"], n, p=[0.35, 0.65])
+    values = rng.integers(0, 11, n).astype(float)
+    values[rng.random(n) < 0.1] = np.nan
+    groups = rng.integers(-1, 4, n)  # -1: in no group
+    if method is WeightingMethod.POSTSTRATIFY:
+        targets = {(a, g): 100.0 + 10 * i for i, (a, g) in
+                   enumerate((a, g) for a in ("18-29", "30-49", "50+") for g in "fm")}  # fmt: skip
+        result = poststratify({"age": age, "gender": gender}, ["age", "gender"], targets)
+    else:
+        margins = {"age": {"18-29": 300, "30-49": 400, "50+": 300}, "gender": {"f": 500, "m": 500}}
+        result = rake({"age": age, "gender": gender}, margins, bounds=bounds)
+    calibration = cell_calibration(
+        method, bounds is not None, [age.astype(object), gender.astype(object)]
+    )
+    ones = np.ones(n)
+    estimator = CellEstimator.from_weights(
+        calibration.cells, result.weights, ones, calibration.fitted
+    )
+    assert estimator is not None
+    mine = estimator.means(np.arange(n), ones, values, groups, 4)
+    reference = result.mean(values, by=np.where(groups >= 0, groups, np.nan))
+    for g in range(4):
+        assert mine[g].estimate == pytest.approx(reference[float(g)].estimate, rel=1e-12)
+        assert mine[g].se == pytest.approx(reference[float(g)].se, rel=1e-9)
+        assert mine[g].n == reference[float(g)].n
+
+
+def test_trimming_needs_both_bounds(client, two_strata):
+    login_staff(client, language="en")
+    page = client.post(
+        f"/staff/weighting/{two_strata.id}",
+        data={"method": "rake", "attributes": ["gender"], "bound_low": "0.5"},
+    ).get_data(as_text=True)
+    assert "Give both bounds, or neither." in page
+    assert db.session.scalar(select(func.count()).select_from(ResponseWeight)) == 0
+    client.post(
+        f"/staff/weighting/{two_strata.id}",
+        data={"method": "rake", "attributes": ["gender"], "bound_low": "0.5", "bound_high": "1.5"},
+    )
+    weights = load_respondents(two_strata.id).weights
+    assert weights is not None
+    mean = 1000 / 40
+    assert weights.min() >= 0.5 * mean - 1e-9 and weights.max() <= 1.5 * mean + 1e-9
