@@ -13,6 +13,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_login import UserMixin
 from sqlalchemy import (
     CheckConstraint,
@@ -149,7 +150,7 @@ class Member(UserMixin, Base):
 
     def confirm(self, at: datetime | None = None) -> None:
         if self.status is not MemberStatus.PENDING:
-            raise InvalidTransition(f"member {self.id} is {self.status}, not pending")
+            raise InvalidTransition(_("The membership is not waiting to be confirmed."))
         self.status = MemberStatus.ACTIVE
         self.confirmed_at = at or utcnow()
         self.profile_checked_at = self.confirmed_at
@@ -157,14 +158,14 @@ class Member(UserMixin, Base):
     def rejoin(self) -> None:
         """A member who left joins again: pending until they confirm the address anew."""
         if self.status is not MemberStatus.LEFT:
-            raise InvalidTransition(f"member {self.id} is {self.status}, not left")
+            raise InvalidTransition(_("Only a member who has left can join again."))
         self.status = MemberStatus.PENDING
         self.left_at = None
         self.confirmed_at = None
 
     def leave(self, at: datetime | None = None) -> None:
         if self.status is MemberStatus.LEFT:
-            raise InvalidTransition(f"member {self.id} has already left")
+            raise InvalidTransition(_("The member has already left the panel."))
         self.status = MemberStatus.LEFT
         self.left_at = at or utcnow()
 

@@ -14,10 +14,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import inspect, or_, select
 
 from core.clock import iso, utcnow
-from core.errors import InvalidTransition
+from core.errors import InvalidTransition, Refusal
 from extensions import db
 from panel import signals
 from panel.auth import consume_token, issue_token
@@ -51,8 +52,20 @@ class MemberDetails:
     language: str = "da"
 
 
-class EmailUnavailable(Exception):
+class EmailUnavailable(Refusal):
     """The address belongs to another member. Tell the user it cannot be used, not why."""
+
+    field = "email"
+
+    def __init__(self) -> None:
+        super().__init__(_("This address cannot be used. Use another address."))
+
+
+class PauseRefused(Refusal):
+    field = "until"
+
+    def __init__(self) -> None:
+        super().__init__(_("Choose a date after today and at most one year ahead."))
 
 
 def normalise_email(email: str) -> str:
@@ -186,7 +199,7 @@ def pause(member: Member, until: date, today: date | None = None) -> None:
     """No invitations up to and including ``until``: after today, at most MAX_PAUSE ahead."""
     today = today or utcnow().date()
     if not today < until <= today + MAX_PAUSE:
-        raise ValueError(f"pause until {until} is not within a year from {today}")
+        raise PauseRefused
     member.paused_until = until
     log.info("member %s paused until %s", member.id, until)
 
@@ -238,7 +251,7 @@ def renew_consent(member: Member, now: datetime | None = None) -> Consent:
     """A fresh consent to the current text, for CONSENT_YEARS from now."""
     now = now or utcnow()
     if member.status is not MemberStatus.ACTIVE or not can_renew_consent(member, now):
-        raise InvalidTransition(f"member {member.id} cannot renew consent now")
+        raise InvalidTransition(_("The consent cannot be renewed now."))
     consent = give_consent(member, source="renewal", at=now)
     log.info("member %s renewed their consent", member.id)
     return consent

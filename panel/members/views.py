@@ -27,6 +27,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from core.clock import utcnow
+from core.errors import commit_or_flash
 from extensions import csrf, db, limiter
 from panel import signals
 from panel.auth import member_required, safe_next
@@ -185,12 +186,8 @@ def profile_edit() -> ResponseReturnValue:
         }
     )
     if form.validate_on_submit():
-        try:
-            members.update_profile(member, form.member_details())
-        except members.EmailUnavailable:
-            db.session.rollback()
-            form.email.errors.append(_("This address cannot be used. Use another address."))
-        else:
+        details = form.member_details()
+        if commit_or_flash(lambda: members.update_profile(member, details), form).ok:
             session["language"] = member.language
             return _done(_("Your profile is saved."))
     return render_template("panel/profile_edit.html", form=form)
@@ -208,11 +205,8 @@ def profile_checked() -> ResponseReturnValue:
 def pause() -> ResponseReturnValue:
     form = PauseForm()
     if form.validate_on_submit() and form.until.data is not None:
-        try:
-            members.pause(_member(), form.until.data)
-        except ValueError:
-            form.until.errors.append(_("Choose a date after today and at most one year ahead."))
-        else:
+        until = form.until.data
+        if commit_or_flash(lambda: members.pause(_member(), until), form).ok:
             return _done(_("You will not be invited until after the date you chose."))
     return _render_profile(400, pause_form=form)
 

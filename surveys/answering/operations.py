@@ -30,10 +30,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from core.errors import Refusal
 from extensions import db
 from panel.demographics.attributes import load_attributes, weighting_attributes
 from panel.members.models import Member
@@ -55,7 +57,7 @@ log = logging.getLogger(__name__)
 T = QuestionType
 
 
-class AnsweringClosed(Exception):
+class AnsweringClosed(Refusal):
     """The response cannot take answers: completed, or the wave is closed."""
 
 
@@ -147,7 +149,7 @@ def start_public_response(
         existing,
     )
     if response.questionnaire_id != questionnaire.id:
-        raise AnsweringClosed("token belongs to another questionnaire")
+        raise AnsweringClosed(_("This link is not for this questionnaire."))
     return response
 
 
@@ -160,7 +162,7 @@ def toggle_public_link(questionnaire: Questionnaire) -> bool:
     if questionnaire.public_token is not None:
         questionnaire.public_token = None
     elif questionnaire.state not in (QuestionnaireState.READY, QuestionnaireState.IN_USE):
-        raise AnsweringClosed(f"questionnaire {questionnaire.id} is {questionnaire.state}")
+        raise AnsweringClosed(_("This questionnaire does not take answers now."))
     else:
         questionnaire.public_token = secrets.token_urlsafe(16)
     db.session.commit()
@@ -235,7 +237,7 @@ def options_for(question: Question, response: Response) -> list[Option]:
 
 def ensure_open(response: Response) -> None:
     if response.completed_at is not None:
-        raise AnsweringClosed(f"response {response.id} is completed")
+        raise AnsweringClosed(_("These answers have already been sent."))
 
 
 def save_answers(response: Response, page: Page, values: Mapping[str, Any]) -> None:

@@ -47,7 +47,7 @@ def publish(
     and no one is mailed again unless staff ask (``mail_again``).
     """
     if wave.state is not WaveState.CLOSED:
-        raise InvalidTransition(f"wave {wave.id} is {wave.state}: only closed waves publish")
+        raise InvalidTransition(_("Only a closed wave can be published."))
     publication = publication_of(wave)
     if publication is None:
         publication = Publication(wave=wave, published_at=now or utcnow())

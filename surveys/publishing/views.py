@@ -13,14 +13,16 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
+from core.errors import commit_or_flash
 from core.i18n import current_language
 from extensions import db
 from panel.auth import staff_required
 from surveys.publishing.forms import PublishForm
+from surveys.publishing.models import Publication
 from surveys.publishing.operations import mail_again, mail_respondents, publication_of, publish
 from surveys.publishing.quotes import candidates, free_text_questions, save_quotes
 from surveys.results.summary import text_of
-from surveys.waves.models import InvalidTransition, Wave, WaveState
+from surveys.waves.models import Wave, WaveState
 
 QUOTES_PER_PAGE = 50
 
@@ -38,16 +40,18 @@ def publish_page(wave_id: int) -> ResponseReturnValue:
         you_said_we_did_en=(publication.you_said_we_did.get("en", "") if publication else ""),
     )
     if form.validate_on_submit():
-        try:
-            publication = publish(wave, bool(form.public.data), form.texts())
-        except InvalidTransition:
-            db.session.rollback()
+
+        def save() -> Publication:
+            saved = publish(wave, bool(form.public.data), form.texts())
+            if form.mail_again.data:
+                mail_again(saved)
+            return saved
+
+        published = commit_or_flash(save, show=False)
+        if published.value is None:
             flash(_("Only a closed wave's results can be published."))
         else:
-            if form.mail_again.data:
-                mail_again(publication)
-            db.session.commit()
-            sent = mail_respondents(publication)
+            sent = mail_respondents(published.value)
             flash(_("The results are published. %(n)d mails are on their way.", n=sent))
             return redirect(url_for("publishing.publish", wave_id=wave.id))
     return render_template(

@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
 
+from core.errors import Refusal
+
 if TYPE_CHECKING:
     from surveys.questionnaires.models import Page, Question, Questionnaire
 
@@ -43,8 +45,10 @@ _OPERATIONS: dict[str, Callable[[Any, Any], Any]] = {
 KEY_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}\Z")
 
 
-class ConditionError(ValueError):
+class ConditionError(Refusal):
     """A condition that cannot be parsed or does not fit the questionnaire; says why."""
+
+    field = "condition"
 
 
 @dataclass(frozen=True)

@@ -12,14 +12,14 @@ from flask import Blueprint, Response, flash, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from core.errors import commit_or_flash
 from extensions import db
 from panel.auth import staff_required
 from surveys.questionnaires.forms import JsonImportForm, XlsFormImportForm
-from surveys.questionnaires.json_format import QuestionnaireImportError, export_json, import_json
+from surveys.questionnaires.json_format import export_json, import_json
 from surveys.questionnaires.models import Questionnaire
-from surveys.questionnaires.questions import QuestionError
 from surveys.questionnaires.views import show_questionnaire
-from surveys.questionnaires.xlsform import XlsFormError, export_xlsform, import_xlsform
+from surveys.questionnaires.xlsform import export_xlsform, import_xlsform
 
 bp = Blueprint("exchange", __name__, url_prefix="/staff/exchange")
 
@@ -52,18 +52,16 @@ def import_json_view() -> ResponseReturnValue:
     form = JsonImportForm()
     if form.validate_on_submit():
         try:
-            questionnaire = import_json(json.load(form.file.data.stream))
+            data = json.load(form.file.data.stream)
         except RecursionError:
-            db.session.rollback()
             form.file.errors.append(_("This file is nested too deeply to be a questionnaire."))
-        except (ValueError, QuestionnaireImportError) as error:
-            db.session.rollback()
-            message = str(error) if isinstance(error, QuestionnaireImportError) else None
-            form.file.errors.append(message or _("This file is not JSON."))
+        except ValueError:
+            form.file.errors.append(_("This file is not JSON."))
         else:
-            db.session.commit()
-            flash(_("The questionnaire was imported as a new draft."))
-            return show_questionnaire(questionnaire)
+            imported = commit_or_flash(lambda: import_json(data), form, "file")
+            if imported.value is not None:
+                flash(_("The questionnaire was imported as a new draft."))
+                return show_questionnaire(imported.value)
     return render_template(
         "surveys/questionnaires/import.html", form=form, kind="json", report=None
     )
@@ -75,16 +73,10 @@ def import_xlsform_view() -> ResponseReturnValue:
     form = XlsFormImportForm()
     report = None
     if form.validate_on_submit():
-        try:
-            report = import_xlsform(form.file.data.stream)
-        except (XlsFormError, QuestionError) as error:
-            db.session.rollback()
-            form.file.errors.append(str(error))
-        else:
-            db.session.commit()
-            if not report.problems:
-                flash(_("The questionnaire was imported as a new draft."))
-                return show_questionnaire(report.questionnaire)
+        report = commit_or_flash(lambda: import_xlsform(form.file.data.stream), form, "file").value
+        if report is not None and not report.problems:
+            flash(_("The questionnaire was imported as a new draft."))
+            return show_questionnaire(report.questionnaire)
     return render_template(
         "surveys/questionnaires/import.html", form=form, kind="xlsform", report=report
     )

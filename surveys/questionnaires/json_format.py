@@ -14,6 +14,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from core.errors import Refusal
 from extensions import db
 from surveys.questionnaires.models import Question, Questionnaire, QuestionType
 from surveys.questionnaires.operations import add_page, add_question, create_questionnaire
@@ -26,7 +27,7 @@ CHECKLIST = ("target_group", "resources", "decision_process", "decision_authorit
 QUESTION_FIELDS = ("key", "concept", "type", "text", "hint", "required", "condition")
 
 
-class QuestionnaireImportError(ValueError):
+class QuestionnaireImportError(Refusal):
     """The JSON does not describe a questionnaire; the message says where and why."""
 
 

@@ -11,6 +11,7 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import gettext as _
 from sqlalchemy import (
     JSON,
     CheckConstraint,
@@ -136,7 +137,7 @@ class Questionnaire(Base):
 
     def _move(self, allowed: tuple[QuestionnaireState, ...], to: QuestionnaireState) -> None:
         if self.state not in allowed:
-            raise InvalidTransition(f"questionnaire {self.id} is {self.state}, cannot become {to}")
+            raise InvalidTransition(_("The questionnaire cannot change to that state now."))
         self.state = to
 
     def mark_ready(self) -> None:

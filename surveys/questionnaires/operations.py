@@ -18,6 +18,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from core.errors import Refusal
 from extensions import db
 from surveys.answering.models import Response
 from surveys.questionnaires.conditions import ConditionError, parse, references, validate
@@ -47,7 +48,7 @@ logger = logging.getLogger(__name__)
 OptionSpec = tuple[str, Texts]
 
 
-class QuestionnaireFrozen(ValueError):
+class QuestionnaireFrozen(Refusal):
     """An edit of a questionnaire that has answers or is no longer a draft."""
 
 

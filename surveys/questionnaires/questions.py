@@ -14,6 +14,7 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 from flask_babel import gettext as _
 
+from core.errors import Refusal
 from surveys.questionnaires.conditions import KEY_PATTERN, validate
 from surveys.questionnaires.models import Option, Question, Questionnaire, QuestionType, Texts
 
@@ -53,7 +54,7 @@ LANGUAGE_PATTERN = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?\Z")
 RIGHT_TO_LEFT = {"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ku", "ps", "sd", "ug", "ur", "yi"}
 
 
-class QuestionError(ValueError):
+class QuestionError(Refusal):
     """A question whose settings do not fit its type; the message says which and why."""
 
 

@@ -10,7 +10,6 @@ with plain forms and POST buttons, without JavaScript.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -20,12 +19,12 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from core.clock import today
+from core.errors import commit_or_flash
 from extensions import db
 from panel.auth import staff_required
 from surveys.answering.models import Response as ResponseRow
-from surveys.answering.operations import AnsweringClosed, toggle_public_link
+from surveys.answering.operations import toggle_public_link
 from surveys.questionnaires import operations as design
-from surveys.questionnaires.conditions import ConditionError
 from surveys.questionnaires.forms import (
     CHECKLIST_FIELDS,
     CITIZEN_FIELDS,
@@ -46,7 +45,6 @@ from surveys.questionnaires.models import (
     QuestionType,
 )
 from surveys.questionnaires.questions import (
-    QuestionError,
     missing_translations,
     option_order,
     text_direction,
@@ -54,10 +52,9 @@ from surveys.questionnaires.questions import (
 
 bp = Blueprint("questionnaires", __name__, url_prefix="/staff/questionnaires")
 logger = logging.getLogger(__name__)
+
+
 #: What the design functions refuse with a message for staff.
-REFUSALS = (design.QuestionnaireFrozen, QuestionError, ConditionError)
-
-
 def _design_fields(form: DesignForm) -> dict[str, Any]:
     fields: dict[str, Any] = {name: form.texts_data(name) for name, *_rest in CITIZEN_FIELDS}
     for name, *_rest in CHECKLIST_FIELDS:
@@ -70,18 +67,6 @@ def is_editable(questionnaire: Questionnaire) -> bool:
     return questionnaire.state is QuestionnaireState.DRAFT and not design.has_responses(
         questionnaire
     )
-
-
-def _attempt(change: Callable[[], Any]) -> Any:
-    """Run a design function and commit; on a refusal roll back and flash its message."""
-    try:
-        result = change()
-    except REFUSALS as error:
-        db.session.rollback()
-        flash(str(error))
-        return None
-    db.session.commit()
-    return result
 
 
 def show_questionnaire(questionnaire: Questionnaire, anchor: str = "") -> ResponseReturnValue:
@@ -110,17 +95,15 @@ def new() -> ResponseReturnValue:
     form = design_form(languages)
     if form.validate_on_submit():
         fields = _design_fields(form)
-        try:
-            questionnaire = design.create_questionnaire(
-                fields.pop("title"), languages=languages, **fields
-            )
-        except QuestionError as error:
-            db.session.rollback()
-            form.language_codes.errors.append(str(error))
-        else:
-            db.session.commit()
+        title = fields.pop("title")
+        created = commit_or_flash(
+            lambda: design.create_questionnaire(title, languages=languages, **fields),
+            form,
+            "language_codes",
+        )
+        if created.value is not None:
             flash(_("The questionnaire was created. Add its pages and questions."))
-            return show_questionnaire(questionnaire)
+            return show_questionnaire(created.value)
     return _design_page(form, None)
 
 
@@ -138,13 +121,11 @@ def edit_design(questionnaire_id: int) -> ResponseReturnValue:
             form[name].data = getattr(questionnaire, name)
         form.results_published_on.data = questionnaire.results_published_on
     elif form.validate_on_submit():
-        try:
-            design.update_design(questionnaire, posted, **_design_fields(form))
-        except REFUSALS as error:
-            db.session.rollback()
-            form.language_codes.errors.append(str(error))
-        else:
-            db.session.commit()
+        fields = _design_fields(form)
+        saved = commit_or_flash(
+            lambda: design.update_design(questionnaire, posted, **fields), form, "language_codes"
+        )
+        if saved.ok:
             flash(_("The questionnaire was saved."))
             return show_questionnaire(questionnaire)
     return _design_page(form, questionnaire)
@@ -185,12 +166,9 @@ def mark_ready(questionnaire_id: int) -> ResponseReturnValue:
     questionnaire = db.get_or_404(Questionnaire, questionnaire_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        design.mark_ready(questionnaire)
-    except REFUSALS as error:
-        db.session.rollback()
-        return _questionnaire_page(questionnaire, problem=str(error)), 409
-    db.session.commit()
+    ready = commit_or_flash(lambda: design.mark_ready(questionnaire), show=False)
+    if ready.refusal is not None:
+        return _questionnaire_page(questionnaire, problem=str(ready.refusal)), 409
     flash(_("The questionnaire is ready to be sent out."))
     return show_questionnaire(questionnaire)
 
@@ -213,11 +191,8 @@ def add_page(questionnaire_id: int) -> ResponseReturnValue:
     questionnaire = db.get_or_404(Questionnaire, questionnaire_id)
     form = page_form(questionnaire.languages)
     if form.validate_on_submit():
-        _attempt(
-            lambda: design.add_page(
-                questionnaire, form.texts_data("title"), (form.condition.data or "").strip() or None
-            )
-        )
+        title, condition = form.texts_data("title"), (form.condition.data or "").strip() or None
+        commit_or_flash(lambda: design.add_page(questionnaire, title, condition))
     return show_questionnaire(questionnaire, "pages")
 
 
@@ -231,15 +206,13 @@ def edit_page(page_id: int) -> ResponseReturnValue:
         form.fill_texts("title", page.title)
         form.condition.data = page.condition or ""
     elif form.validate_on_submit():
-        try:
+
+        def change() -> None:
             design.ensure_editable(questionnaire)
             page.title = form.texts_data("title")
             design.set_page_condition(page, (form.condition.data or "").strip() or None)
-        except REFUSALS as error:
-            db.session.rollback()
-            form.condition.errors.append(str(error))
-        else:
-            db.session.commit()
+
+        if commit_or_flash(change, form, "condition").ok:
             return show_questionnaire(questionnaire, f"page-{page.id}")
     return render_template("surveys/questionnaires/page.html", form=form, page=page)
 
@@ -250,7 +223,7 @@ def move_page(page_id: int) -> ResponseReturnValue:
     page = db.get_or_404(Page, page_id)
     if ConfirmForm().validate_on_submit():
         offset = -1 if request.form.get("direction") == "up" else 1
-        _attempt(lambda: design.move_page(page, offset))
+        commit_or_flash(lambda: design.move_page(page, offset))
     return show_questionnaire(page.questionnaire, f"page-{page.id}")
 
 
@@ -261,12 +234,7 @@ def delete_page(page_id: int) -> ResponseReturnValue:
     questionnaire = page.questionnaire
     form = ConfirmForm()
     if form.validate_on_submit():
-
-        def delete() -> bool:
-            design.delete_page(page)
-            return True
-
-        if _attempt(delete):
+        if commit_or_flash(lambda: design.delete_page(page)).ok:
             flash(_("The page was deleted."))
         return show_questionnaire(questionnaire, "pages")
     number = questionnaire.pages.index(page) + 1
@@ -289,13 +257,8 @@ def new_question(page_id: int) -> ResponseReturnValue:
     form = question_form(kind, questionnaire.languages)
     if form.validate_on_submit():
         key = (form.key.data or "").strip() or None
-        try:
-            design.add_question(page, kind, key=key, **form.settings())
-        except REFUSALS as error:
-            db.session.rollback()
-            _place_error(form, error)
-        else:
-            db.session.commit()
+        settings = form.settings()
+        if commit_or_flash(lambda: design.add_question(page, kind, key=key, **settings), form).ok:
             return show_questionnaire(questionnaire, f"page-{page.id}")
     return _question_page(form, questionnaire, page=page)
 
@@ -309,23 +272,10 @@ def edit_question(question_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         form.fill(question)
     elif form.validate_on_submit():
-        try:
-            design.update_question(question, **form.settings())
-        except REFUSALS as error:
-            db.session.rollback()
-            _place_error(form, error)
-        else:
-            db.session.commit()
+        settings = form.settings()
+        if commit_or_flash(lambda: design.update_question(question, **settings), form).ok:
             return show_questionnaire(questionnaire, f"question-{question.id}")
     return _question_page(form, questionnaire, question=question)
-
-
-def _place_error(form: Any, error: Exception) -> None:
-    """A condition's error goes next to the condition field, others at the top."""
-    if isinstance(error, ConditionError):
-        form.condition.errors.append(str(error))
-    else:
-        form.form_errors.append(str(error))
 
 
 def _question_page(form: Any, questionnaire: Questionnaire, **context: Any) -> ResponseReturnValue:
@@ -340,7 +290,7 @@ def move_question(question_id: int) -> ResponseReturnValue:
     question = db.get_or_404(Question, question_id)
     if ConfirmForm().validate_on_submit():
         offset = -1 if request.form.get("direction") == "up" else 1
-        _attempt(lambda: design.move_question(question, offset))
+        commit_or_flash(lambda: design.move_question(question, offset))
     return show_questionnaire(question.questionnaire, f"question-{question.id}")
 
 
@@ -350,7 +300,7 @@ def move_question(question_id: int) -> ResponseReturnValue:
 def duplicate_question(question_id: int) -> ResponseReturnValue:
     question = db.get_or_404(Question, question_id)
     if ConfirmForm().validate_on_submit():
-        copy = _attempt(lambda: design.duplicate_question(question))
+        copy = commit_or_flash(lambda: design.duplicate_question(question)).value
         if copy is not None:
             flash(_("%(key)s is a copy of %(original)s.", key=copy.key, original=question.key))
     return show_questionnaire(question.questionnaire, f"question-{question.id}")
@@ -365,12 +315,7 @@ def delete_question(question_id: int) -> ResponseReturnValue:
     form = ConfirmForm()
     if form.validate_on_submit():
         key = question.key
-
-        def delete() -> bool:
-            design.delete_question(question)
-            return True
-
-        if _attempt(delete):
+        if commit_or_flash(lambda: design.delete_question(question)).ok:
             flash(_("Question %(key)s was deleted.", key=key))
         return show_questionnaire(questionnaire, "pages")
     what = _("question %(key)s", key=question.key)
@@ -422,10 +367,11 @@ def public_link(questionnaire_id: int) -> ResponseReturnValue:
     """Open the public link (a new address each time) or close it."""
     questionnaire = db.get_or_404(Questionnaire, questionnaire_id)
     if ConfirmForm().validate_on_submit():
-        try:
-            opened = toggle_public_link(questionnaire)
-        except AnsweringClosed:
+        opened = commit_or_flash(lambda: toggle_public_link(questionnaire), show=False)
+        if opened.refusal is not None:
             flash(_("Only a questionnaire that is ready or in use can have a public link."))
         else:
-            flash(_("The public link is open.") if opened else _("The public link is closed."))
+            flash(
+                _("The public link is open.") if opened.value else _("The public link is closed.")
+            )
     return redirect(url_for("questionnaires.questionnaire", questionnaire_id=questionnaire.id))

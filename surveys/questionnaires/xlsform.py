@@ -19,6 +19,7 @@ from typing import IO, Any
 from flask_babel import gettext as _
 from openpyxl import load_workbook
 
+from core.errors import Refusal
 from surveys.questionnaires.conditions import ConditionError, from_xlsform
 from surveys.questionnaires.json_format import CHECKLIST, CITIZEN_TEXTS
 from surveys.questionnaires.models import Page, Questionnaire, QuestionType
@@ -49,7 +50,7 @@ NAMES_TO_CODES = {name.lower(): code for code, name in LANGUAGE_NAMES.items()} |
 NUMBER = r"-?\d+(?:\.\d+)?"
 
 
-class XlsFormError(ValueError):
+class XlsFormError(Refusal):
     """The workbook cannot be imported at all (not an XLSForm, no survey sheet, ...)."""
 
 

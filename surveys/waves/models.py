@@ -14,6 +14,7 @@ import enum
 from datetime import date, datetime, time
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -192,7 +193,7 @@ class Wave(SampleDesign, Base):
 
     def _move(self, allowed: tuple[WaveState, ...], to: WaveState) -> None:
         if self.state not in allowed:
-            raise InvalidTransition(f"wave {self.id} is {self.state}, cannot become {to}")
+            raise InvalidTransition(_("The wave cannot change to that state now."))
         self.state = to
 
     def open(self, at: datetime) -> None:

@@ -112,14 +112,14 @@ def open_wave(wave: Wave, now: datetime, batch_size: int = BATCH_SIZE) -> int:
     if wave.state is WaveState.PLANNED:
         _draw(wave, now, batch_size)
     if wave.state is not WaveState.OPEN:
-        raise InvalidTransition(f"wave {wave.id} is {wave.state}, cannot open")
+        raise InvalidTransition(_("Only a planned wave can be opened."))
     return send_invitations(wave, now, batch_size)
 
 
 def release_wave(wave: Wave, now: datetime, batch_size: int = BATCH_SIZE) -> int:
     """Invite the part of a soft launch that was held back; returns invitations mailed."""
     if wave.state is not WaveState.OPEN:
-        raise InvalidTransition(f"wave {wave.id} is {wave.state}, not open")
+        raise InvalidTransition(_("The wave is not open."))
     db.session.execute(
         update(Invitation)
         .where(Invitation.wave_id == wave.id, Invitation.held_back.is_(True))
@@ -340,7 +340,7 @@ def move_wave(
 ) -> None:
     """New dates for a wave that has not opened; the caller commits."""
     if wave.state not in (WaveState.PLANNED, WaveState.PAUSED):
-        raise InvalidTransition(f"wave {wave.id} is {wave.state}, cannot move")
+        raise InvalidTransition(_("Only a wave that has not opened can be moved."))
     if closes_at <= invite_at:
         raise WaveError(_("The wave must close after the invitations go out."))
     wave.invite_at, wave.closes_at, wave.results_published_on = invite_at, closes_at, results_on

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from core.clock import utcnow
+from core.errors import commit_or_flash
 from core.i18n import current_language
 from extensions import db
 from panel.auth import staff_required
@@ -28,7 +29,6 @@ from surveys.waves import plans as wave_plans
 from surveys.waves.forms import ALLOCATION_NAMES, STATE_NAMES, WEEK_NAMES, ConfirmForm, PlanForm
 from surveys.waves.jobs import occurrences
 from surveys.waves.models import Wave, WavePlan
-from surveys.waves.sampling import WaveError
 from surveys.waves.views import questionnaire_choices, stratify_choices
 
 #: How many coming dates the list shows for each plan.
@@ -69,17 +69,18 @@ def _save(form: PlanForm, plan: WavePlan | None) -> WavePlan | None:
     """Create or update the plan from a valid form; None (errors on the form) if refused."""
     questionnaire = db.get_or_404(Questionnaire, form.questionnaire.data)
     fields = {**form.timetable(), **form.design()}
-    cancelled: list[Wave] = []
-    try:
+
+    def save() -> tuple[WavePlan, list[Wave], list[Wave]]:
         if plan is None:
-            plan, planned = wave_plans.create_plan(questionnaire, utcnow(), **fields)
-        else:
-            planned, cancelled = wave_plans.update_plan(plan, questionnaire, utcnow(), **fields)
-    except WaveError as error:
-        db.session.rollback()
-        form.questionnaire.errors = [str(error)]
+            created, planned = wave_plans.create_plan(questionnaire, utcnow(), **fields)
+            return created, planned, []
+        planned, cancelled = wave_plans.update_plan(plan, questionnaire, utcnow(), **fields)
+        return plan, planned, cancelled
+
+    saved = commit_or_flash(save, form, "questionnaire")
+    if saved.value is None:
         return None
-    db.session.commit()
+    plan, planned, cancelled = saved.value
     flash(_("The plan was saved."))
     if cancelled:
         names = ", ".join(w.name for w in cancelled)

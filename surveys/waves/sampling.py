@@ -31,6 +31,7 @@ from sqlalchemy import (
     type_coerce,
 )
 
+from core.errors import Refusal
 from extensions import db
 from panel.demographics.attributes import age_band, load_attributes
 from panel.demographics.composition import latest_population_table, population_cells
@@ -48,7 +49,7 @@ MIN_HISTORY = 20
 MIN_RATE = 0.05
 
 
-class WaveError(ValueError):
+class WaveError(Refusal):
     """A wave that cannot be planned or opened as designed; the message is for staff."""
 
 

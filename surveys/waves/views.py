@@ -23,7 +23,7 @@ from wtforms.fields.choices import SelectChoice
 
 from core.audit import record
 from core.clock import utcnow
-from core.errors import InvalidTransition
+from core.errors import commit_or_flash
 from core.i18n import current_language
 from extensions import db
 from panel.auth import staff_required
@@ -112,21 +112,18 @@ def index() -> ResponseReturnValue:
     form = _wave_form()
     if form.validate_on_submit():
         questionnaire = db.get_or_404(Questionnaire, form.questionnaire.data)
-        try:
+
+        def create() -> Wave:
             wave = waves.create_wave(
-                form.name.data,
-                questionnaire,
-                **_moments(form),
-                **form.design(),
+                form.name.data, questionnaire, **_moments(form), **form.design()
             )
-        except WaveError as error:
-            db.session.rollback()
-            form.questionnaire.errors = [str(error)]
-        else:
             record("wave.create", f"wave:{wave.id}")
-            db.session.commit()
+            return wave
+
+        created = commit_or_flash(create, form, "questionnaire")
+        if created.value is not None:
             flash(_("The wave was planned."))
-            return redirect(url_for("waves.wave", wave_id=wave.id))
+            return redirect(url_for("waves.wave", wave_id=created.value.id))
     all_waves = db.session.scalars(select(Wave).order_by(Wave.invite_at.desc())).all()
     now = utcnow()
     coming = sorted((w for w in all_waves if w.invite_at >= now), key=lambda w: w.invite_at)
@@ -193,20 +190,15 @@ def move(wave_id: int) -> ResponseReturnValue:
     dates = DatesForm()
     if not dates.validate_on_submit():
         return _wave_template(wave, dates), 400
-    try:
+
+    def change() -> None:
         moments = _moments(dates)
         waves.move_wave(
             wave, moments["invite_at"], moments["closes_at"], moments["results_published_on"]
         )
-    except InvalidTransition:
-        db.session.rollback()
-        flash(_("Only a wave that has not opened can be moved."))
-    except WaveError as error:
-        db.session.rollback()
-        flash(str(error))
-    else:
         record("wave.move", f"wave:{wave.id}")
-        db.session.commit()
+
+    if commit_or_flash(change).ok:
         flash(_("The wave was moved."))
     return redirect(url_for("waves.wave", wave_id=wave.id))
 
@@ -234,21 +226,17 @@ def release(wave_id: int) -> ResponseReturnValue:
 def _transition(wave_id: int, action: str, done: str) -> ResponseReturnValue:
     wave = db.get_or_404(Wave, wave_id)
     if ConfirmForm().validate_on_submit():
-        try:
+        state = STATE_NAMES[wave.state]
+
+        def change() -> None:
             getattr(wave, action)()
-        except InvalidTransition:
-            db.session.rollback()
-            flash(
-                _(
-                    "A wave that is %(state)s cannot be changed like that.",
-                    state=STATE_NAMES[wave.state],
-                )
-            )
-        else:
             record(f"wave.{action}", f"wave:{wave.id}")
-            db.session.commit()
+
+        if commit_or_flash(change, show=False).ok:
             log.info("wave %s: %s by staff", wave.id, action)
             flash(done)
+        else:
+            flash(_("A wave that is %(state)s cannot be changed like that.", state=state))
     return redirect(url_for("waves.wave", wave_id=wave.id))
 
 
