@@ -8,7 +8,6 @@ waves do. Reading needs any valid token; creating needs ``surveys:write``.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from flask_babel import gettext as _
@@ -34,9 +33,9 @@ from extensions import db
 from surveys.questionnaires.json_format import QuestionnaireImportError, export_json, import_json
 from surveys.questionnaires.models import Questionnaire
 from surveys.questionnaires.operations import mark_ready
-from surveys.waves.jobs import DESIGN
+from surveys.waves.jobs import wave_from_plan
 from surveys.waves.models import Wave, WavePlan
-from surveys.waves.operations import create_wave, live_counts
+from surveys.waves.operations import ensure_sendable, live_counts
 from surveys.waves.sampling import WaveError
 
 bp = api_blueprint("api_surveys", "Questionnaires, wave plans and waves")
@@ -202,17 +201,10 @@ def create_from_plan(data: dict[str, Any]) -> dict[str, Any]:
             errors=[{"location": "json", "field": "plan_id", "detail": _("Unknown plan.")}],
         )
     invite_at = data["invite_at"]
-    closes_at = data["closes_at"] or invite_at + timedelta(days=plan.open_days)
+    closes_at = data["closes_at"]
     try:
-        wave = create_wave(
-            data.get("name") or plan.name,
-            plan.questionnaire,
-            plan_id=plan.id,
-            invite_at=invite_at,
-            closes_at=closes_at,
-            results_published_on=closes_at.date() + timedelta(days=plan.results_after_days),
-            **{key: getattr(plan, key) for key in DESIGN},
-        )
+        ensure_sendable(plan.questionnaire)
+        wave = wave_from_plan(plan, data.get("name") or plan.name, invite_at, closes_at)
     except WaveError as error:
         abort(409, message=str(error))
     audit_target(f"wave:{wave.id}")

@@ -47,7 +47,6 @@ from surveys.questionnaires.models import (
     Page,
     Question,
     Questionnaire,
-    QuestionnaireState,
     QuestionType,
 )
 from surveys.questionnaires.questions import option_order
@@ -161,7 +160,7 @@ def toggle_public_link(questionnaire: Questionnaire) -> bool:
     """
     if questionnaire.public_token is not None:
         questionnaire.public_token = None
-    elif questionnaire.state not in (QuestionnaireState.READY, QuestionnaireState.IN_USE):
+    elif not questionnaire.can_be_sent:
         raise AnsweringClosed(_("This questionnaire does not take answers now."))
     else:
         questionnaire.public_token = secrets.token_urlsafe(16)

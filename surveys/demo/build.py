@@ -33,11 +33,10 @@ from surveys.demo.answers import synthesise_answers
 from surveys.demo.questionnaire import demo_questionnaire
 from surveys.results.models import Weighting, WeightingMethod
 from surveys.results.weighting import weight_wave
-from surveys.waves.jobs import DESIGN, occurrences, plan_next_waves, wave_name
+from surveys.waves.jobs import occurrences, plan_next_waves, wave_from_plan, wave_name
 from surveys.waves.models import Invitation, Wave, WavePlan, WaveState
 from surveys.waves.operations import (
     close_wave,
-    create_wave,
     local_to_utc,
     open_wave,
     personal_token,
@@ -100,7 +99,6 @@ def _create(completes: int, seed: int, now: datetime) -> WavePlan:
     )
     db.session.add(plan)
     db.session.flush()
-    design = {key: getattr(plan, key) for key in DESIGN}
     past = [
         (day, invite_at)
         for day in occurrences(plan, date(opens.year - 2, 1, 1), 6)
@@ -108,28 +106,17 @@ def _create(completes: int, seed: int, now: datetime) -> WavePlan:
         < opens
     ][-2:]
     for number, (day, invite_at) in enumerate(past):
-        closes_at = invite_at + timedelta(days=plan.open_days)
-        create_wave(
-            wave_name(plan.name, day),
-            questionnaire,
-            plan_id=plan.id,
-            plan_occurrence=day,
-            invite_at=invite_at,
-            closes_at=closes_at,
-            results_published_on=closes_at.date() + timedelta(days=plan.results_after_days),
-            seed=seed + number,
-            **design,
+        wave_from_plan(
+            plan, wave_name(plan.name, day), invite_at, plan_occurrence=day, seed=seed + number
         )
     # between the plan's dates: an extra wave, so that one is open whenever the demo is built
-    create_wave(
+    wave_from_plan(
+        plan,
         wave_name(plan.name, opens.date()),
-        questionnaire,
-        plan_id=plan.id,
-        invite_at=opens,
-        closes_at=closes,
+        opens,
+        closes,
         results_published_on=questionnaire.results_published_on,
         seed=seed + len(past),
-        **design,
     )
     db.session.commit()
     log.info("demo: questionnaire %s and wave plan %s created", questionnaire.id, plan.id)

@@ -52,6 +52,10 @@ class QuestionnaireState(enum.StrEnum):
     ARCHIVED = "archived"
 
 
+#: The states in which a questionnaire can be sent: in a wave, by a plan, or by a public link.
+SENDABLE = (QuestionnaireState.READY, QuestionnaireState.IN_USE)
+
+
 class QuestionType(enum.StrEnum):
     SINGLE_CHOICE = "single_choice"
     MULTIPLE_CHOICE = "multiple_choice"
@@ -134,6 +138,11 @@ class Questionnaire(Base):
 
     def question(self, key: str) -> Question | None:
         return next((q for q in self.questions if q.key == key), None)
+
+    @property
+    def can_be_sent(self) -> bool:
+        """Complete and checked (ready) or already sent (in use); see ``SENDABLE``."""
+        return self.state in SENDABLE
 
     def _move(self, allowed: tuple[QuestionnaireState, ...], to: QuestionnaireState) -> None:
         if self.state not in allowed:

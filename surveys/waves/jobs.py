@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from flask import current_app
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core.jobs import Every, ScheduledJob, register
@@ -71,6 +73,37 @@ def wave_name(plan_name: str, day: date) -> str:
     return f"{plan_name} {format_date(day, 'MMMM y', locale=language)}"
 
 
+def wave_from_plan(
+    plan: WavePlan, name: str, invite_at: datetime, closes_at: datetime | None = None, **extra: Any
+) -> Wave:
+    """A wave with the plan's questionnaire and sample design, open for the plan's
+    ``open_days`` (unless ``closes_at`` says otherwise), its results due
+    ``results_after_days`` after closing; ``extra`` sets or overrides other columns.
+
+    The one place a plan's settings become a wave's: the scheduler, the API and the demo
+    all come here. The caller commits.
+    """
+    closes_at = closes_at or invite_at + timedelta(days=plan.open_days)
+    if closes_at <= invite_at:
+        raise WaveError(_("The wave must close after the invitations go out."))
+    values: dict[str, Any] = {
+        "results_published_on": closes_at.date() + timedelta(days=plan.results_after_days),
+        **{key: getattr(plan, key) for key in DESIGN},
+        **extra,
+    }
+    wave = Wave(
+        name=name,
+        questionnaire_id=plan.questionnaire_id,
+        plan_id=plan.id,
+        invite_at=invite_at,
+        closes_at=closes_at,
+        **values,
+    )
+    db.session.add(wave)
+    db.session.flush()
+    return wave
+
+
 def plan_next_waves(plan: WavePlan, now: datetime) -> list[Wave]:
     """Create the plan's next WAVES_AHEAD waves that do not exist yet; the caller commits.
 
@@ -86,19 +119,7 @@ def plan_next_waves(plan: WavePlan, now: datetime) -> list[Wave]:
     for day, invite_at in upcoming[:WAVES_AHEAD]:
         if db.session.scalar(select(Wave.id).filter_by(plan_id=plan.id, plan_occurrence=day)):
             continue
-        closes_at = invite_at + timedelta(days=plan.open_days)
-        wave = Wave(
-            name=wave_name(plan.name, day),
-            questionnaire_id=plan.questionnaire_id,
-            plan_id=plan.id,
-            plan_occurrence=day,
-            invite_at=invite_at,
-            closes_at=closes_at,
-            results_published_on=closes_at.date() + timedelta(days=plan.results_after_days),
-            **{key: getattr(plan, key) for key in DESIGN},
-        )
-        db.session.add(wave)
-        db.session.flush()
+        wave = wave_from_plan(plan, wave_name(plan.name, day), invite_at, plan_occurrence=day)
         created.append(wave)
         log.info("plan %s: planned wave %s for %s", plan.id, wave.id, day)
     return created

@@ -48,11 +48,16 @@ BATCH_SIZE = 1000
 Letter = tuple[Recipient, dict[str, Any]]
 
 
+def ensure_sendable(questionnaire: Questionnaire) -> None:
+    """Waves and plans send only a questionnaire that can be sent (ready or in use)."""
+    if not questionnaire.can_be_sent:
+        raise WaveError(_("The questionnaire is not ready to be sent."))
+
+
 def _draw(wave: Wave, now: datetime, batch_size: int) -> None:
     """Draw the sample and store its invitations (unsent), then mark the wave open."""
     questionnaire = wave.questionnaire
-    if questionnaire.state not in (QuestionnaireState.READY, QuestionnaireState.IN_USE):
-        raise WaveError(_("The questionnaire is not ready to be sent."))
+    ensure_sendable(questionnaire)
     if wave.seed is None:
         wave.seed = secrets.randbits(62)
         db.session.commit()  # a re-run after a crash draws with the same seed
@@ -324,8 +329,7 @@ def utc_to_local(moment: datetime) -> datetime:
 
 def create_wave(name: str, questionnaire: Questionnaire, **design: Any) -> Wave:
     """A planned one-off wave; the caller commits. Refuses a questionnaire that is not ready."""
-    if questionnaire.state not in (QuestionnaireState.READY, QuestionnaireState.IN_USE):
-        raise WaveError(_("The questionnaire is not ready to be sent."))
+    ensure_sendable(questionnaire)
     if design["closes_at"] <= design["invite_at"]:
         raise WaveError(_("The wave must close after the invitations go out."))
     wave = Wave(name=name, questionnaire=questionnaire, **design)

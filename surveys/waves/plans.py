@@ -15,28 +15,22 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from extensions import db
-from surveys.questionnaires.models import Questionnaire, QuestionnaireState
+from surveys.questionnaires.models import Questionnaire
 from surveys.waves.jobs import occurrences, plan_next_waves
 from surveys.waves.models import Wave, WavePlan, WaveState
-from surveys.waves.sampling import WaveError
+from surveys.waves.operations import ensure_sendable
 
 log = logging.getLogger(__name__)
-
-
-def _check(questionnaire: Questionnaire) -> None:
-    if questionnaire.state not in (QuestionnaireState.READY, QuestionnaireState.IN_USE):
-        raise WaveError(_("The questionnaire is not ready to be sent."))
 
 
 def create_plan(
     questionnaire: Questionnaire, now: datetime, **fields: Any
 ) -> tuple[WavePlan, list[Wave]]:
     """A new, enabled plan, and the waves it planned at once (its next two)."""
-    _check(questionnaire)
+    ensure_sendable(questionnaire)
     plan = WavePlan(questionnaire=questionnaire, enabled=True, **fields)
     db.session.add(plan)
     db.session.flush()
@@ -53,7 +47,7 @@ def update_plan(
     made for a date the plan no longer has would otherwise sit beside the new date's
     wave, so it is cancelled. Any other wave of the plan is left as it is.
     """
-    _check(questionnaire)
+    ensure_sendable(questionnaire)
     plan.questionnaire = questionnaire
     for key, value in fields.items():
         setattr(plan, key, value)

@@ -28,7 +28,7 @@ from core.i18n import current_language
 from extensions import db
 from panel.auth import staff_required
 from panel.demographics.attributes import load_attributes
-from surveys.questionnaires.models import Questionnaire, QuestionnaireState
+from surveys.questionnaires.models import SENDABLE, Questionnaire
 from surveys.waves import operations as waves
 from surveys.waves.forms import (
     ALLOCATION_NAMES,
@@ -63,7 +63,7 @@ def questionnaire_choices() -> list[SelectChoice]:
     language = current_language()
     ready = db.session.scalars(
         select(Questionnaire)
-        .where(Questionnaire.state.in_([QuestionnaireState.READY, QuestionnaireState.IN_USE]))
+        .where(Questionnaire.state.in_(SENDABLE))
         .order_by(Questionnaire.id.desc())
     )
     return [
