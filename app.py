@@ -112,7 +112,9 @@ def register_security(app: Flask) -> None:
 
 
 def register_template_context(app: Flask) -> None:
-    from core.i18n import current_language
+    from core.i18n import current_language, text_in
+
+    app.add_template_global(text_in)
 
     @app.context_processor
     def locale_context() -> dict[str, Any]:

@@ -31,16 +31,14 @@ from surveys.results.models import ResponseWeight
 from surveys.results.respondents import min_group, respondent_filter
 from surveys.results.summary import BREAKDOWNS, Row, Table, breakdown_groups, summarise
 from surveys.results.trends import add_trends
-from surveys.waves.models import Wave, WaveState
+from surveys.waves.models import Wave
 
 bp = api_blueprint("api_results", "Answers with weights, results summaries")
-#: Waves with answers to read: the staff pages' choice.
-READABLE = (WaveState.OPEN, WaveState.CLOSED)
 
 
 def _wave(wave_id: int) -> Wave:
     wave = db.session.get(Wave, wave_id)
-    if wave is None or wave.state not in READABLE:
+    if wave is None or not wave.has_results():
         abort(404, message=_("There is no such wave with answers."))
     return wave
 

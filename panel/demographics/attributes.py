@@ -7,17 +7,18 @@ against whatever is configured, and derive the age band from a birth year.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Text, and_, false, or_, select, type_coerce
 from sqlalchemy.orm import selectinload
 
 from core.clock import today
 from extensions import db
 from panel.demographics.models import Attribute, AttributeKind, Category
+from panel.members.models import Member, dumps_canonical
 
 #: The 19 municipalities of Region Midtjylland, by their official municipality code.
 MIDTJYLLAND_MUNICIPALITIES: tuple[tuple[str, str], ...] = (
@@ -174,14 +175,45 @@ def age_on(birth_year: int, on: date | None = None) -> int:
     return on.year - birth_year
 
 
-def age_band(birth_year: int, bands: Sequence[Category], on: date | None = None) -> str | None:
-    """The code of the band the age falls in, or None (e.g. under 18)."""
-    age = age_on(birth_year, on)
+def band_of_age(age: int, bands: Sequence[Category]) -> str | None:
+    """The code of the band ``age`` falls in, or None (e.g. under 18)."""
     for band in bands:
         low = band.min_age if band.min_age is not None else 0
         if age >= low and (band.max_age is None or age <= band.max_age):
             return band.code
     return None
+
+
+def age_band(birth_year: int, bands: Sequence[Category], on: date | None = None) -> str | None:
+    """The code of the band a member born in ``birth_year`` is in on ``on``, or None."""
+    return band_of_age(age_on(birth_year, on), bands)
+
+
+def members_with(
+    attribute: Attribute, codes: Collection[str], on: date | None = None
+) -> ColumnElement[bool]:
+    """SQL: members whose value for ``attribute`` is one of ``codes`` (age bands on ``on``).
+
+    Attribute values are matched inside the canonical JSON text (``'"gender":"f"'`` followed
+    by ``,`` or ``}``), which works alike on SQLite and PostgreSQL and needs no JSON index;
+    age bands become ranges of birth years, matching ``age_on``.
+    """
+    if attribute.kind is AttributeKind.AGE_BAND:
+        year = (on or today()).year
+        ranges = []
+        for band in attribute.categories:
+            if band.code in codes:
+                bounds = [Member.birth_year <= year - (band.min_age or 0)]
+                if band.max_age is not None:
+                    bounds.append(Member.birth_year >= year - band.max_age)
+                ranges.append(and_(*bounds))
+        return or_(false(), *ranges)
+    raw = type_coerce(Member.attributes, Text)
+    needles = [dumps_canonical({attribute.key: code})[1:-1] for code in codes]
+    return or_(
+        false(),
+        *(raw.contains(n + end, autoescape=True) for n in needles for end in (",", "}")),
+    )
 
 
 def weighting_attributes(

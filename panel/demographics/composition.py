@@ -25,7 +25,7 @@ from sqlalchemy import (
 
 from core.clock import today, utcnow
 from extensions import db
-from panel.demographics.attributes import age_band, load_attributes
+from panel.demographics.attributes import age_band, load_attributes, members_with
 from panel.demographics.models import (
     Attribute,
     AttributeKind,
@@ -33,7 +33,7 @@ from panel.demographics.models import (
     PopulationFigure,
     PopulationTable,
 )
-from panel.members.models import Member, MemberStatus, dumps_canonical
+from panel.members.models import Member, MemberStatus
 
 #: A category is under-represented when its share of members is below this fraction
 #: of its share of the population (and over-represented above the inverse).
@@ -359,20 +359,7 @@ def overview_figures(rows_key: str | None, columns_key: str | None, language: st
 
 def members_in_category(attribute: Attribute, category: Category) -> int:
     """Members (not left) who have this category, so it cannot be deleted under them."""
-    not_left = Member.status != MemberStatus.LEFT
-    if attribute.kind is AttributeKind.AGE_BAND:
-        year = today().year
-        condition = [not_left]
-        if category.min_age is not None:
-            condition.append(Member.birth_year <= year - category.min_age)
-        if category.max_age is not None:
-            condition.append(Member.birth_year >= year - category.max_age)
-        return int(db.session.scalar(select(func.count()).where(*condition)) or 0)
-    needle = dumps_canonical({attribute.key: category.code})[
-        1:-1
-    ]  # '"gender":"f"' as it appears inside the canonical text
-    raw = type_coerce(Member.attributes, Text)
-    condition_text = or_(
-        raw.contains(needle + ",", autoescape=True), raw.contains(needle + "}", autoescape=True)
+    query = select(func.count()).where(
+        Member.status != MemberStatus.LEFT, members_with(attribute, [category.code])
     )
-    return int(db.session.scalar(select(func.count()).where(not_left, condition_text)) or 0)
+    return int(db.session.scalar(query) or 0)

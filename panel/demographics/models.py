@@ -18,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.clock import utcnow
+from core.i18n import text_in
 from extensions import Base, value_enum
 from panel.members.models import (
     CanonicalJSON,
@@ -58,7 +59,7 @@ class Attribute(Base):
     )
 
     def label(self, language: str) -> str:
-        return self.labels.get(language) or self.labels.get("da") or self.key
+        return text_in(self.labels, language) or self.key
 
 
 class Category(Base):
@@ -84,7 +85,7 @@ class Category(Base):
     attribute: Mapped[Attribute] = relationship(back_populates="categories")
 
     def label(self, language: str) -> str:
-        return self.labels.get(language) or self.labels.get("da") or self.code
+        return text_in(self.labels, language) or self.code
 
 
 class PopulationTable(Base):

@@ -24,11 +24,10 @@ from sqlalchemy import insert
 
 from core.i18n import current_language
 from extensions import db
-from panel.demographics.attributes import CategoryIndex, load_attributes
+from panel.demographics.attributes import CategoryIndex, band_of_age, load_attributes
 from panel.demographics.models import (
     Attribute,
     AttributeKind,
-    Category,
     PopulationFigure,
     PopulationTable,
 )
@@ -127,14 +126,6 @@ def _match_columns(
     return _Columns(matched, count, time), []
 
 
-def _band_for_age(age: int, bands: Sequence[Category]) -> str | None:
-    for band in bands:
-        low = band.min_age if band.min_age is not None else 0
-        if age >= low and (band.max_age is None or age <= band.max_age):
-            return band.code
-    return None
-
-
 def _read_cells(
     table: CsvRows, columns: _Columns
 ) -> tuple[dict[tuple[str, ...], int], list[RowError], int]:
@@ -184,7 +175,7 @@ def _read_cells(
             if code is None and attribute.kind is AttributeKind.AGE_BAND:
                 age = AGE_VALUE.fullmatch(value)
                 if age is not None:
-                    code = _band_for_age(int(age.group(1)), attribute.categories)
+                    code = band_of_age(int(age.group(1)), attribute.categories)
                     outside_bands = code is None
                     if outside_bands:
                         continue

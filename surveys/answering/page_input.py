@@ -17,6 +17,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from core.i18n import text_in
 from surveys.questionnaires.models import Question, QuestionType
 
 T = QuestionType
@@ -37,10 +38,6 @@ class PageInput:
 
     values: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, list[str]] = field(default_factory=dict)
-
-
-def _text(texts: Mapping[str, str], language: str) -> str:
-    return texts.get(language) or next(iter(texts.values()), "")
 
 
 def _choice(question: Question, raw: str, codes: Iterable[str]) -> str:
@@ -158,7 +155,7 @@ def read_answer(question: Question, form: Any) -> Any:
 
 def _rule_message(question: Question, language: str) -> str:
     """The questionnaire's own message for a broken rule, else a plain one that says the rule."""
-    own = _text(question.validation_message, language)
+    own = text_in(question.validation_message, language)
     if own:
         return own
     if question.type is T.NUMBER:

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, exists, insert, select
 
 from core.clock import utcnow
+from core.i18n import text_in
 from extensions import db
 from panel.mail.outbox import Recipient, absolute_url, queue_member_mails
 from panel.members.models import Member, MemberContact, MemberStatus
@@ -27,7 +28,7 @@ from surveys.answering.models import Response
 from surveys.publishing.models import Publication, PublicationMail
 from surveys.results.report import figure
 from surveys.results.respondents import min_group, respondent_filter
-from surveys.results.summary import Summary, summarise, text_of
+from surveys.results.summary import Summary, summarise
 from surveys.waves.models import InvalidTransition, Wave, WaveState
 
 log = logging.getLogger(__name__)
@@ -124,9 +125,9 @@ def mail_context(publication: Publication, language: str) -> dict[str, object]:
     with force_locale(language):
         summary = summarise(wave, language)
         return {
-            "title": text_of(wave.questionnaire.title, language) or wave.name,
+            "title": text_in(wave.questionnaire.title, language) or wave.name,
             "results": results_text(summary),
-            "you_said_we_did": text_of(publication.you_said_we_did, language),
+            "you_said_we_did": text_in(publication.you_said_we_did, language),
             # paths, not url_for: the mails may be sent outside a request (a script, a job)
             "profile_link": absolute_url("/profile"),
             "public_link": absolute_url(f"/results/public/{wave.id}") if publication.public else "",
@@ -177,8 +178,8 @@ def member_results(member: Member, language: str) -> list[MemberResult]:
     return [
         MemberResult(
             p,
-            text_of(p.wave.questionnaire.title, language) or p.wave.name,
-            text_of(p.you_said_we_did, language),
+            text_in(p.wave.questionnaire.title, language) or p.wave.name,
+            text_in(p.you_said_we_did, language),
             summarise(p.wave, language),
         )
         for p in publications

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from core.i18n import text_in
 from extensions import db
 from surveys.answering.models import Answer, Response
 from surveys.publishing.models import Quote
 from surveys.questionnaires.models import Question, QuestionType
 from surveys.results.respondents import respondent_filter
-from surveys.results.summary import text_of
 from surveys.waves.models import Wave
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ def published_quotes(wave: Wave, language: str) -> list[tuple[str, list[str]]]:
     ):
         texts.setdefault(key, []).append(text)
     return [
-        (text_of(q.text, language), texts[q.key])
+        (text_in(q.text, language), texts[q.key])
         for q in free_text_questions(wave)
         if q.key in texts
     ]

@@ -14,14 +14,13 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from core.errors import commit_or_flash
-from core.i18n import current_language
+from core.i18n import current_language, text_in
 from extensions import db
 from panel.auth import staff_required
 from surveys.publishing.forms import PublishForm
 from surveys.publishing.models import Publication
 from surveys.publishing.operations import mail_again, mail_respondents, publication_of, publish
 from surveys.publishing.quotes import candidates, free_text_questions, save_quotes
-from surveys.results.summary import text_of
 from surveys.waves.models import Wave, WaveState
 
 QUOTES_PER_PAGE = 50
@@ -92,9 +91,9 @@ def quotes_page(wave_id: int) -> ResponseReturnValue:
         "surveys/results/quotes.html",
         wave=wave,
         form=form,
-        questions=[(q.key, text_of(q.text, language)) for q in questions],
+        questions=[(q.key, text_in(q.text, language)) for q in questions],
         question=question,
-        question_text=text_of(question.text, language) if question else "",
+        question_text=text_in(question.text, language) if question else "",
         rows=rows,
         page=page,
         pages=max((total + QUOTES_PER_PAGE - 1) // QUOTES_PER_PAGE, 1),

@@ -18,12 +18,12 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from core.i18n import text_in
 from extensions import db
 from surveys.answering.models import Answer, Response
 from surveys.questionnaires.models import Question, QuestionType
 from surveys.results.models import ResponseWeight, Weighting
 from surveys.results.respondents import respondent_filter
-from surveys.results.summary import text_of
 from surveys.waves.models import Wave
 
 NUMERIC = "numeric"
@@ -64,8 +64,8 @@ def variable_name(*parts: str) -> str:
 
 def _question_variables(question: Question, language: str) -> list[tuple[Variable, Any]]:
     """The question's variables, each with a function from the stored answer to its value."""
-    text = text_of(question.text, language)
-    choices = [(o.code, text_of(o.label, language)) for o in question.choices]
+    text = text_in(question.text, language)
+    choices = [(o.code, text_in(o.label, language)) for o in question.choices]
     kind = question.type
     key = question.key
     if kind is QuestionType.SINGLE_CHOICE:
@@ -83,7 +83,7 @@ def _question_variables(question: Question, language: str) -> list[tuple[Variabl
         return [
             (
                 _coded(
-                    variable_name(key, s.code), f"{text}: {text_of(s.label, language)}", choices
+                    variable_name(key, s.code), f"{text}: {text_in(s.label, language)}", choices
                 ),
                 lambda v, code=s.code: v.get(code) if isinstance(v, dict) else None,
             )
@@ -161,4 +161,4 @@ def answer_table(wave: Wave, language: str) -> AnswerTable:
             row += [None if value is None else read(value) for _variable, read in readers]
         rows.append(row)
     variables = base + [v for _question, pairs in per_question for v, _read in pairs]
-    return AnswerTable(text_of(wave.questionnaire.title, language) or wave.name, variables, rows)
+    return AnswerTable(text_in(wave.questionnaire.title, language) or wave.name, variables, rows)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
-from core.i18n import current_language
+from core.i18n import current_language, text_in
 from extensions import db
 from panel.auth import staff_required
 from surveys.publishing.quotes import published_quotes
@@ -19,8 +19,8 @@ from surveys.results.export import answer_table
 from surveys.results.export_formats import answers_csv, answers_sav, answers_xlsx, summary_csv
 from surveys.results.report import report_pdf
 from surveys.results.respondents import min_group
-from surveys.results.summary import breakdown_groups, summarise, text_of
-from surveys.waves.models import Wave, WaveState
+from surveys.results.summary import breakdown_groups, summarise
+from surveys.waves.models import Wave
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -29,7 +29,7 @@ bp = Blueprint("exports", __name__, url_prefix="/staff/exports")
 
 def _exportable(wave_id: int) -> Wave:
     wave = db.get_or_404(Wave, wave_id)
-    if wave.state not in (WaveState.OPEN, WaveState.CLOSED):
+    if not wave.has_results():
         abort(404)
     return wave
 
@@ -77,7 +77,7 @@ def report(wave_id: int) -> ResponseReturnValue:
     return render_template(
         "surveys/results/report.html",
         wave=wave,
-        title=text_of(wave.questionnaire.title, language) or wave.name,
+        title=text_in(wave.questionnaire.title, language) or wave.name,
         summary=summarise(wave, language),
         quotes=published_quotes(wave, language),
     )
@@ -88,7 +88,7 @@ def report(wave_id: int) -> ResponseReturnValue:
 def report_as_pdf(wave_id: int) -> ResponseReturnValue:
     wave = _exportable(wave_id)
     language = current_language()
-    title = text_of(wave.questionnaire.title, language) or wave.name
+    title = text_in(wave.questionnaire.title, language) or wave.name
     pdf = report_pdf(summarise(wave, language), title, published_quotes(wave, language),
                      min_group())  # fmt: skip
     return _download(pdf, "application/pdf", f"wave-{wave.id}-report.pdf")

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 from flask_babel import gettext as _
 
+from core.i18n import text_in
 from panel.demographics.attributes import load_attributes
 from stats.cells import CellEstimator
 from stats.estimation import Estimate
@@ -37,10 +38,6 @@ from surveys.waves.models import Wave
 BREAKDOWNS = ("age", "gender", "municipality", "education")
 MEAN = "mean"
 SHARE = "share"
-
-
-def text_of(texts: dict[str, str], language: str) -> str:
-    return texts.get(language) or texts.get("da") or next(iter(texts.values()), "")
 
 
 @dataclass(frozen=True)
@@ -215,7 +212,7 @@ def _shares(answers: Answers, options: Sequence[tuple[Any, str]], statement: str
 def question_blocks(question: Question, answers: Answers, language: str) -> list[Block]:
     """The tables a question's answers make (see the module docstring)."""
     everyone = np.ones(answers.profiles.size, dtype=bool)
-    choices = [(o.code, text_of(o.label, language)) for o in question.choices]
+    choices = [(o.code, text_in(o.label, language)) for o in question.choices]
     kind = question.type
     if kind in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE):
         return [Block(SHARE, None, SHARE, _shares(answers, choices), answers, everyone)]
@@ -242,7 +239,7 @@ def question_blocks(question: Question, answers: Answers, language: str) -> list
         code = statement.code
         rows = answers.subset(answers.per_level(partial(_statement_answered, statement=code), bool))
         blocks.append(
-            Block(code, text_of(statement.label, language), SHARE,
+            Block(code, text_in(statement.label, language), SHARE,
                   _shares(rows, choices, statement=code), rows,
                   np.ones(rows.profiles.size, dtype=bool))
         )  # fmt: skip
@@ -343,7 +340,7 @@ def summarise(
         summary = QuestionSummary(
             question.key,
             question.concept,
-            text_of(question.text, language),
+            text_in(question.text, language),
             question.type,
             [block_table(b, respondents, label=everyone) for b in blocks],
         )

@@ -15,7 +15,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from core.i18n import current_language
+from core.i18n import current_language, text_in
 from extensions import db
 from panel.auth import role_required
 from panel.staff.models import Role
@@ -23,7 +23,7 @@ from surveys.answering.models import Response, ResponseMode
 from surveys.publishing.operations import publication_of
 from surveys.publishing.quotes import published_quotes
 from surveys.results.models import Weighting
-from surveys.results.summary import breakdown_choices, breakdown_groups, summarise, text_of
+from surveys.results.summary import breakdown_choices, breakdown_groups, summarise
 from surveys.results.trends import add_trends
 from surveys.waves.models import Wave, WaveState
 
@@ -39,8 +39,7 @@ def _is_politician() -> bool:
 def _readable_wave(wave_id: int) -> Wave:
     """A wave whose results this user may read: politicians only closed waves."""
     wave = db.get_or_404(Wave, wave_id)
-    allowed = (WaveState.CLOSED,) if _is_politician() else (WaveState.OPEN, WaveState.CLOSED)
-    if wave.state not in allowed:
+    if not wave.has_results(closed_only=_is_politician()):
         abort(404)
     return wave
 
@@ -48,7 +47,7 @@ def _readable_wave(wave_id: int) -> Wave:
 @bp.route("", endpoint="index")
 @readers_required
 def index() -> ResponseReturnValue:
-    states = [WaveState.CLOSED] if _is_politician() else [WaveState.OPEN, WaveState.CLOSED]
+    states = WaveState.with_results(closed_only=_is_politician())
     answered = dict(
         db.session.execute(
             select(Response.wave_id, func.count())
@@ -98,9 +97,9 @@ def public(wave_id: int) -> ResponseReturnValue:
     return render_template(
         "surveys/results/public.html",
         wave=wave,
-        title=text_of(wave.questionnaire.title, language) or wave.name,
+        title=text_in(wave.questionnaire.title, language) or wave.name,
         publication=publication,
-        you_said_we_did=text_of(publication.you_said_we_did, language),
+        you_said_we_did=text_in(publication.you_said_we_did, language),
         summary=summarise(wave, language, by=by, groups=groups),
         quotes=published_quotes(wave, language),
         by=by,

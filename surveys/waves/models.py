@@ -50,6 +50,15 @@ class WaveState(enum.StrEnum):
     #: Will never open.
     CANCELLED = "cancelled"
 
+    @classmethod
+    def with_results(cls, closed_only: bool = False) -> tuple[WaveState, ...]:
+        """The states in which a wave's results can be read.
+
+        Staff follow an open wave's answers as they come in; politicians (``closed_only``)
+        see a wave once it has closed, when its figures no longer move.
+        """
+        return (cls.CLOSED,) if closed_only else (cls.OPEN, cls.CLOSED)
+
 
 class AllocationMode(enum.StrEnum):
     #: Completes in proportion to the latest population figures (the default).
@@ -190,6 +199,10 @@ class Wave(SampleDesign, Base):
 
     questionnaire: Mapped[Questionnaire] = relationship()
     plan: Mapped[WavePlan | None] = relationship()
+
+    def has_results(self, closed_only: bool = False) -> bool:
+        """Whether results can be read now (see ``WaveState.with_results``)."""
+        return self.state in WaveState.with_results(closed_only)
 
     def _move(self, allowed: tuple[WaveState, ...], to: WaveState) -> None:
         if self.state not in allowed:

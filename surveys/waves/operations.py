@@ -30,6 +30,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Row, Select, func, insert, select, update
 
+from core.i18n import text_in
 from extensions import db
 from panel.mail.outbox import Recipient, absolute_url, queue_member_mails
 from panel.members.models import Member, MemberContact, MemberStatus
@@ -202,7 +203,7 @@ def _letters(
     for invitation_id, invited_at, member_id, email, name, language in rows:
         token = _token(invitation_id, invited_at or sent_at)
         context = {
-            "title": title.get(language) or title.get("da") or "",
+            "title": text_in(title, language),
             "link": absolute_url(f"/a/{token}"),
             "manage_link": manage_link,
             "closes_on": closes_on,

@@ -12,17 +12,15 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from itertools import product
 
 import numpy as np
 from flask_babel import gettext as _
 from sqlalchemy import (
-    ColumnElement,
     Select,
     Text,
-    and_,
     cast,
     func,
     or_,
@@ -33,10 +31,10 @@ from sqlalchemy import (
 
 from core.errors import Refusal
 from extensions import db
-from panel.demographics.attributes import age_band, load_attributes
+from panel.demographics.attributes import age_band, load_attributes, members_with
 from panel.demographics.composition import latest_population_table, population_cells
 from panel.demographics.models import Attribute, AttributeKind, Category
-from panel.members.models import Member, MemberStatus, dumps_canonical
+from panel.members.models import Member, MemberStatus
 from stats.allocation import Allocation, allocate_detailed
 from surveys.waves.models import AllocationMode, Invitation, Wave, WaveState
 
@@ -64,26 +62,6 @@ def _attributes(keys: Sequence[str]) -> list[Attribute]:
     if unknown:
         raise WaveError(_("No attribute with categories called %(keys)s.", keys=", ".join(unknown)))
     return [by_key[key] for key in keys]
-
-
-def _filter_condition(attribute: Attribute, codes: Sequence[str], on: date) -> ColumnElement[bool]:
-    """Members whose value for ``attribute`` is one of ``codes``, in SQL."""
-    if attribute.kind is AttributeKind.AGE_BAND:
-        ranges = []
-        for band in attribute.categories:
-            if band.code in codes:
-                bounds = [Member.birth_year <= on.year - (band.min_age or 0)]
-                if band.max_age is not None:
-                    bounds.append(Member.birth_year >= on.year - band.max_age)
-                ranges.append(and_(*bounds))
-        return or_(False, *ranges)
-    raw = type_coerce(Member.attributes, Text)
-    # '"gender":"f"' as it appears inside the canonical text
-    needles = [dumps_canonical({attribute.key: code})[1:-1] for code in codes]
-    return or_(
-        False,
-        *(raw.contains(n + end, autoescape=True) for n in needles for end in (",", "}")),
-    )
 
 
 def eligible_members(wave: Wave, now: datetime) -> Select[int, str, int]:
@@ -130,7 +108,7 @@ def eligible_members(wave: Wave, now: datetime) -> Select[int, str, int]:
     )
     if wave.filters:
         for attribute in _attributes(list(wave.filters)):
-            query = query.where(_filter_condition(attribute, wave.filters[attribute.key], day))
+            query = query.where(members_with(attribute, wave.filters[attribute.key], day))
     return query
 
 

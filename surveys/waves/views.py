@@ -24,7 +24,7 @@ from wtforms.fields.choices import SelectChoice
 from core.audit import record
 from core.clock import utcnow
 from core.errors import commit_or_flash
-from core.i18n import current_language
+from core.i18n import current_language, text_in
 from extensions import db
 from panel.auth import staff_required
 from panel.demographics.attributes import load_attributes
@@ -67,8 +67,7 @@ def questionnaire_choices() -> list[SelectChoice]:
         .order_by(Questionnaire.id.desc())
     )
     return [
-        SelectChoice(q.id, q.title.get(language) or q.title.get(q.languages[0]) or str(q.id))
-        for q in ready
+        SelectChoice(q.id, text_in(q.title, language, q.languages[0]) or str(q.id)) for q in ready
     ]
 
 
