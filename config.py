@@ -92,7 +92,7 @@ class Config:
     SCHEDULER_STANDBY_SECONDS = float(os.environ.get("SCHEDULER_STANDBY_SECONDS", "30"))
 
     #: Results never show a group (a breakdown cell, a chart bar, an export row) with fewer
-    #: answers than this; see ``surveys.results.respondents.suppressed``.
+    #: answers than this; see ``stats.suppression.suppressed``.
     RESULTS_MIN_GROUP = int(os.environ.get("RESULTS_MIN_GROUP", "10"))
 
     SESSION_COOKIE_HTTPONLY = True

@@ -2,7 +2,7 @@
 
 The results summary is the politicians' page as data: the same builder
 (``surveys.results.summary.summarise`` and ``add_trends``), so the same suppression
-(``surveys.results.respondents.suppressed``) and no free text; a hidden group shows neither its
+(``stats.suppression.suppressed``) and no free text; a hidden group shows neither its
 figures nor its number of answers. The answer export is the wave's completed responses
 with their weights, for a statistics system to analyse, and needs ``answers:export``.
 """

@@ -19,6 +19,7 @@ import numpy as np
 
 from stats.columns import FloatArray, IntArray
 from stats.estimation import Z_95, Estimate
+from stats.sums import cross_sums
 
 #: (cells' sums of the influence values, cells' respondents) -> each cell's correction.
 Fitted = Callable[[FloatArray, FloatArray], FloatArray]
@@ -79,12 +80,9 @@ class CellEstimator:
         n = self.n
         k = self.cell_weights.size
         kept = (groups >= 0) & ~np.isnan(values)
-        key = self.profile_cells[profiles[kept]] * n_groups + groups[kept]
+        cells, group = self.profile_cells[profiles[kept]], groups[kept]
         y, f = values[kept], frequency[kept]
-        shape = (k, n_groups)
-        m = np.bincount(key, weights=f, minlength=k * n_groups).reshape(shape)
-        s1 = np.bincount(key, weights=f * y, minlength=k * n_groups).reshape(shape)
-        s2 = np.bincount(key, weights=f * y * y, minlength=k * n_groups).reshape(shape)
+        m, s1, s2 = (cross_sums(cells, k, group, n_groups, f * y**p) for p in range(3))
         w = self.cell_weights
         counts = self.cell_counts
         with np.errstate(invalid="ignore", divide="ignore"):

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from stats.calibration import PostStrata, RakingMargins, Regression
+from stats.calibration import Calibration, Projection
 from stats.columns import (
     Columns,
     FloatArray,
@@ -63,11 +63,14 @@ def rake(
     sizes = [len(margin.levels) for margin in margins]
     if bounds is None:
         weights, converged, passes = _ipf(margins, d, max_iter, tol)
-        return WeightingResult(weights, converged, passes, RakingMargins(codes, sizes))
+        return WeightingResult(
+            weights, converged, passes, Calibration.of(Projection.RAKING, codes, sizes)
+        )
     weights, converged, passes = _bounded_ipf(
         margins, d, total / n, _check_bounds(bounds), max_iter, tol
     )
-    return WeightingResult(weights, converged, passes, Regression(codes, sizes, d))
+    calibration = Calibration.of(Projection.REGRESSION, codes, sizes, d)
+    return WeightingResult(weights, converged, passes, calibration)
 
 
 def poststratify(
@@ -114,7 +117,10 @@ def poststratify(
             )
     sums = np.bincount(cell, weights=d)
     weights = d * (cell_target / sums)[cell]
-    return WeightingResult(weights, True, 1, PostStrata(cell, len(found), d))
+    margins = tuple(codes[representative] for _, codes in coded)
+    sizes = tuple(len(levels) for levels, _ in coded)
+    calibration = Calibration(Projection.POSTSTRATA, cell, margins, sizes, d)
+    return WeightingResult(weights, True, 1, calibration)
 
 
 def _describe(columns: Sequence[str], key: tuple[Hashable, ...]) -> str:

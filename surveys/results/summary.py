@@ -5,7 +5,7 @@ trend over earlier waves that asked the same question (the same ``concept``).
 Every figure is a weighted mean of one column of numbers per respondent: a share is the
 mean of 0/1 (chose the option or not, among those who answered), a rating's average the
 mean of the points. So one estimator (``WeightingResult.mean``, R's ``svymean``) and one
-suppression rule (``surveys.results.respondents.suppressed``) serve every table. Free-text, date and
+suppression rule (``stats.suppression.suppressed``) serve every table. Free-text, date and
 information questions are never summarised.
 
 The figures need only how many respondents of each profile gave each distinct answer
@@ -29,8 +29,9 @@ from core.i18n import text_in
 from panel.demographics.attributes import load_attributes
 from stats.cells import CellEstimator
 from stats.estimation import Estimate
+from stats.suppression import suppressed
 from surveys.questionnaires.models import Question, QuestionType
-from surveys.results.respondents import SUMMARISED, Respondents, load_respondents, suppressed
+from surveys.results.respondents import SUMMARISED, Respondents, load_respondents, min_group
 from surveys.results.tally import counted_answers
 from surveys.waves.models import Wave
 
@@ -266,7 +267,7 @@ def block_table(
     counted = block.answered & (row_groups >= 0)
     counts = np.bincount(row_groups[counted], weights=rows.frequency[counted],
                          minlength=len(names)).round().astype(np.int64)  # fmt: skip
-    hide = suppressed(counts)
+    hide = suppressed(counts, min_group())
     shown = [] if hide.all() else block.columns
 
     def figures(estimator: CellEstimator) -> list[list[Estimate]]:

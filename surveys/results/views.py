@@ -1,6 +1,6 @@
 """Results pages: politicians and staff read a wave's summary; anyone reads a published one.
 
-Politicians see aggregated, suppressed figures only (``surveys.results.respondents.suppressed``): no
+Politicians see aggregated, suppressed figures only (``stats.suppression.suppressed``): no
 page here lists a response, and free text is never summarised. The summary's options
 (``by``, ``unweighted``) are GET parameters checked against fixed lists, so no
 combination of them reaches a group smaller than ``RESULTS_MIN_GROUP``.

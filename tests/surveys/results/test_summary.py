@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import numpy as np
 import pytest
 from babel.numbers import format_decimal
 from sqlalchemy import select
@@ -17,7 +16,6 @@ from panel.staff.models import Role
 from surveys.answering.models import Answer, Response, ResponseMode
 from surveys.questionnaires.models import Question, QuestionType
 from surveys.results.models import WeightingMethod
-from surveys.results.respondents import suppressed
 from surveys.results.summary import summarise
 from surveys.results.weighting import weight_wave
 from surveys.waves.models import Wave, WaveState
@@ -32,16 +30,6 @@ from tests.factories.results import (
 from tests.helpers import login_as, login_staff
 
 HIDDEN = "fewer than 10 answers"
-
-
-def test_one_rule_hides_small_cells_and_one_more_when_only_one_would_be_hidden():
-    assert suppressed([25, 12, 30], 10).tolist() == [False, False, False]
-    # 3 alone would be total minus the others: the next smallest (12) goes too
-    assert suppressed([25, 12, 3, 30], 10).tolist() == [False, True, True, False]
-    assert suppressed([25, 4, 3, 30], 10).tolist() == [False, True, True, False]
-    assert suppressed([5], 10).tolist() == [True]
-    # an empty group gives nothing away, so it does not count as the one hidden cell
-    assert suppressed([25, 12, 0, 30], 10).tolist() == [False, False, True, False]
 
 
 @pytest.fixture
@@ -151,11 +139,6 @@ def test_the_summary_explains_weighting_and_margins_in_both_languages(client, wa
     )
     client.get("/language/da")
     assert "Hvad betyder vægtning og fejlmargin?" in page(client, f"/results/waves/{wave.id}")
-
-
-def test_suppression_is_the_same_array_for_any_order_of_groups():
-    counts = np.array([30, 3, 12, 25])
-    assert suppressed(counts, 10).tolist() == [False, True, True, False]
 
 
 @pytest.fixture
