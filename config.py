@@ -94,6 +94,9 @@ class Config:
     #: Results never show a group (a breakdown cell, a chart bar, an export row) with fewer
     #: answers than this; see ``stats.suppression.suppressed``.
     RESULTS_MIN_GROUP = int(os.environ.get("RESULTS_MIN_GROUP", "10"))
+    #: A share's 95 % interval: "logit" (R's svyciprop default) or "beta" (Korn-Graubard);
+    #: see ``stats.intervals``.
+    RESULTS_SHARE_INTERVAL = os.environ.get("RESULTS_SHARE_INTERVAL", "logit")
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from stats.columns import FloatArray, IntArray
-from stats.estimation import Z_95, Estimate
+from stats.estimation import Estimate, estimates, variance_factor
+from stats.intervals import ShareInterval
 from stats.sums import cross_sums
 
 #: (cells' sums of the influence values, cells' respondents) -> each cell's correction.
@@ -73,10 +74,11 @@ class CellEstimator:
 
     def means(
         self, profiles: IntArray, frequency: FloatArray, values: FloatArray, groups: IntArray,
-        n_groups: int,
+        n_groups: int, share: ShareInterval | None = None,
     ) -> list[Estimate]:  # fmt: skip
         """The weighted mean of ``values`` in each group, from rows of (profile, how many
-        respondents, value (NaN: no answer), group (-1: in none))."""
+        respondents, value (NaN: no answer), group (-1: in none)); for 0/1 ``values`` give
+        ``share`` for a share's interval (``stats.intervals``)."""
         n = self.n
         k = self.cell_weights.size
         kept = (groups >= 0) & ~np.isnan(values)
@@ -95,10 +97,8 @@ class CellEstimator:
             # x = w · (r - c) for every respondent (r = 0 outside the domain)
             sum_x = w @ (a1 - counts[:, None] * c)
             sum_x2 = (w * w) @ (a2 - 2 * c * a1 + counts[:, None] * c * c)
-            variance = n / (n - 1) * (sum_x2 - sum_x**2 / n)
+            variance = variance_factor(n) * (sum_x2 - sum_x**2 / n)
+            effective_n = total**2 / ((w * w) @ m)
         se = np.sqrt(np.maximum(variance, 0.0))
         answers = m.sum(axis=0)
-        return [
-            Estimate(float(e), float(s), float(e - Z_95 * s), float(e + Z_95 * s), round(float(a)))
-            for e, s, a in zip(estimate, se, answers, strict=True)
-        ]
+        return estimates(estimate, se, answers, effective_n, n, share)

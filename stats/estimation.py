@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from stats.calibration import Calibration
 from stats.columns import FloatArray, IntArray, factorize
+from stats.intervals import ShareInterval, share_intervals
 
 #: qnorm(0.975): the 95% interval is estimate ± Z_95 · se, as R's confint() gives it.
 Z_95 = 1.959963984540054
@@ -27,7 +28,11 @@ Labels = Sequence[Hashable] | NDArray[Any]
 
 @dataclass(frozen=True)
 class Estimate:
-    """A weighted estimate, its standard error and 95% interval."""
+    """A weighted estimate, its standard error and 95% interval.
+
+    With a single answer nothing is known of the sampling error: ``se``, ``low`` and
+    ``high`` are then NaN (where R gives a margin of 0), and pages say so.
+    """
 
     estimate: float
     se: float
@@ -35,6 +40,40 @@ class Estimate:
     high: float
     #: How many answers the estimate rests on (respondents with a non-missing value).
     n: int
+    #: Kish's effective number of answers, (Σw)² / Σw² over them.
+    effective_n: float = float("nan")
+
+    @property
+    def has_margin(self) -> bool:
+        return bool(np.isfinite(self.low) and np.isfinite(self.high))
+
+
+def estimates(
+    estimate: FloatArray,
+    se: FloatArray,
+    answers: FloatArray,
+    effective_n: FloatArray,
+    rows: float,
+    share: ShareInterval | None = None,
+) -> list[Estimate]:
+    """``Estimate``s with Wald intervals (R's ``confint`` of ``svymean``) for means, or for
+    shares (``share`` given) the interval ``stats.intervals`` computes; ``rows`` is the
+    number of respondents of the whole design."""
+    # one answer says nothing of its own sampling error (R would give a margin of 0)
+    se = np.where(answers >= 2, se, np.nan)
+    if share is None:
+        low, high = estimate - Z_95 * se, estimate + Z_95 * se
+    else:
+        low, high = share_intervals(estimate, se, answers - 1, effective_n, rows, share)
+    return [
+        Estimate(float(e), float(s), float(lo), float(hi), round(float(a)), float(k))
+        for e, s, lo, hi, a, k in zip(estimate, se, low, high, answers, effective_n, strict=True)
+    ]
+
+
+def variance_factor(n: float) -> float:
+    """R's n / (n - 1); NaN for a single respondent, whose sampling error is unknown."""
+    return n / (n - 1) if n > 1 else float("nan")
 
 
 def _is_missing(value: Any) -> bool:
@@ -115,36 +154,46 @@ class WeightingResult:
         return dict(zip(groups, found, strict=True))
 
     @overload
-    def proportions(self, values: Any, by: None = None) -> dict[Any, Estimate]: ...
+    def proportions(
+        self, values: Any, by: None = None, interval: ShareInterval = ...
+    ) -> dict[Any, Estimate]: ...
 
     @overload
-    def proportions(self, values: Any, by: Labels) -> dict[Any, dict[Any, Estimate]]: ...
+    def proportions(
+        self, values: Any, by: Labels, interval: ShareInterval = ...
+    ) -> dict[Any, dict[Any, Estimate]]: ...
 
     def proportions(
-        self, values: Any, by: Labels | None = None
+        self, values: Any, by: Labels | None = None, interval: ShareInterval = ShareInterval.LOGIT
     ) -> dict[Any, Estimate] | dict[Any, dict[Any, Estimate]]:
         """The weighted share of each answer given (None/NaN = no answer), overall or per group.
 
-        Matches ``svymean(~factor(y), design, na.rm=TRUE)`` and its ``svyby``; every group
-        lists every answer given by anyone, with 0 for answers nobody in the group gave.
+        Estimates and standard errors match ``svymean(~factor(y), design, na.rm=TRUE)`` and
+        its ``svyby``; every group lists every answer given by anyone, with 0 for answers
+        nobody in the group gave. The intervals are ``svyciprop``'s (``interval``, see
+        ``stats.intervals``) on the respondents who answered, in the group.
         """
         n = self.weights.size
         levels, codes, answered = _labels(values, n, "values")
         chosen = (codes[:, None] == np.arange(len(levels))).astype(np.float64)
         if by is None:
-            found = self._estimates(chosen, np.broadcast_to(answered[:, None], chosen.shape))
+            found = self._estimates(
+                chosen, np.broadcast_to(answered[:, None], chosen.shape), interval
+            )
             return dict(zip(levels, found, strict=True))
         groups, group_codes, grouped = _labels(by, n, "by")
         in_group = (group_codes[:, None] == np.arange(len(groups))) & grouped[:, None]
         domain = np.repeat(in_group & answered[:, None], len(levels), axis=1)
-        found = self._estimates(np.tile(chosen, len(groups)), domain)
+        found = self._estimates(np.tile(chosen, len(groups)), domain, interval)
         k = len(levels)
         return {
             group: dict(zip(levels, found[g * k : (g + 1) * k], strict=True))
             for g, group in enumerate(groups)
         }
 
-    def _estimates(self, y: FloatArray, domain: NDArray[np.bool_]) -> list[Estimate]:
+    def _estimates(
+        self, y: FloatArray, domain: NDArray[np.bool_], share: ShareInterval | None = None
+    ) -> list[Estimate]:
         """Domain means of each column of ``y`` (n, p) with R's linearised standard errors."""
         w = self.weights
         n = w.size
@@ -155,10 +204,8 @@ class WeightingResult:
             estimate = (in_domain * values).sum(axis=0) / total
             r = np.where(domain, values - estimate, 0.0) / total
             x = w[:, None] * self.calibration.residuals(r)
-            variance = n / (n - 1) * ((x - x.mean(axis=0)) ** 2).sum(axis=0)
+            variance = variance_factor(n) * ((x - x.mean(axis=0)) ** 2).sum(axis=0)
+            effective_n = total**2 / (in_domain**2).sum(axis=0)
         se = np.sqrt(variance)
-        answers = domain.sum(axis=0)
-        return [
-            Estimate(float(e), float(s), float(e - Z_95 * s), float(e + Z_95 * s), int(c))
-            for e, s, c in zip(estimate, se, answers, strict=True)
-        ]
+        answers = domain.sum(axis=0).astype(np.float64)
+        return estimates(estimate, se, answers, effective_n, n, share)

@@ -26,7 +26,7 @@ from panel.mail.outbox import Recipient, absolute_url, queue_member_mails
 from panel.members.models import Member, MemberContact, MemberStatus
 from surveys.answering.models import Response
 from surveys.publishing.models import Publication, PublicationMail
-from surveys.results.report import figure
+from surveys.results.figures import figure
 from surveys.results.respondents import min_group, respondent_filter
 from surveys.results.summary import Summary, summarise
 from surveys.waves.models import InvalidTransition, Wave, WaveState

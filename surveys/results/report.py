@@ -7,36 +7,17 @@ PDF core fonts, which cover Danish letters (Latin-1); anything outside is replac
 
 from __future__ import annotations
 
-from flask_babel import format_date, format_decimal, format_number
+from flask_babel import format_date, format_number
 from flask_babel import gettext as _
 from fpdf import FPDF
 
-from stats.estimation import Estimate
+from surveys.results.figures import figure
 from surveys.results.summary import Summary
 
 
 def _latin1(text: str) -> str:
     text = text.replace("–", "-").replace("—", "-").replace("’", "'").replace("“", '"')
     return text.replace("”", '"').encode("latin-1", "replace").decode("latin-1")
-
-
-#: One decimal, in the current locale's own notation ("3.1" in English, "3,1" in Danish).
-ONE_DECIMAL = "#,##0.0"
-
-
-def figure(e: Estimate | None, kind: str) -> str:
-    """An estimate as the pages write it: "45 % (± 3.1 points)" or "6.2 (± 0.3)".
-
-    The decimals follow the current locale (the report's reader, or the language a results
-    mail is written in under ``force_locale``), as the pages' ``decimalformat`` does.
-    """
-    if e is None:
-        return "-"
-    margin = e.high - e.estimate
-    if kind == "share":
-        points = format_decimal(margin * 100, ONE_DECIMAL)
-        return f"{e.estimate * 100:.0f} % (± {points} " + _("points") + ")"
-    return f"{format_decimal(e.estimate, ONE_DECIMAL)} (± {format_decimal(margin, ONE_DECIMAL)})"
 
 
 def report_pdf(

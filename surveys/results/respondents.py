@@ -23,6 +23,7 @@ from extensions import db
 from stats.calibration import Calibration, Projection
 from stats.cells import CellEstimator
 from stats.columns import FloatArray, factorize
+from stats.intervals import ShareInterval
 from surveys.answering.models import Response, ResponseMode
 from surveys.questionnaires.models import QuestionType
 from surveys.results.models import ResponseWeight, Weighting, WeightingMethod
@@ -78,6 +79,14 @@ class Respondents:
     @property
     def weighted(self) -> bool:
         return self.weights is not None
+
+
+def share_interval() -> ShareInterval:
+    """How shares' intervals are computed (``RESULTS_SHARE_INTERVAL``: logit or beta)."""
+    try:
+        return ShareInterval(current_app.config.get("RESULTS_SHARE_INTERVAL", "logit"))
+    except RuntimeError:  # no app context
+        return ShareInterval.LOGIT
 
 
 def respondent_filter(wave_id: int) -> tuple[Any, ...]:

@@ -31,7 +31,13 @@ from stats.cells import CellEstimator
 from stats.estimation import Estimate
 from stats.suppression import suppressed
 from surveys.questionnaires.models import Question, QuestionType
-from surveys.results.respondents import SUMMARISED, Respondents, load_respondents, min_group
+from surveys.results.respondents import (
+    SUMMARISED,
+    Respondents,
+    load_respondents,
+    min_group,
+    share_interval,
+)
 from surveys.results.tally import counted_answers
 from surveys.waves.models import Wave
 
@@ -270,9 +276,11 @@ def block_table(
     hide = suppressed(counts, min_group())
     shown = [] if hide.all() else block.columns
 
+    share = share_interval() if block.kind == SHARE else None
+
     def figures(estimator: CellEstimator) -> list[list[Estimate]]:
         return [
-            estimator.means(rows.profiles, rows.frequency, c.values, row_groups, len(names))
+            estimator.means(rows.profiles, rows.frequency, c.values, row_groups, len(names), share)
             for c in shown
         ]
 

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from stats.estimation import Estimate, WeightingResult
+from stats.intervals import ShareInterval
 from stats.weighting import poststratify, rake
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "weighting"
@@ -51,11 +52,14 @@ def weighted(name: str) -> WeightingResult:
     return rake(data, spec["targets"], base_weights=base, bounds=bounds, max_iter=500)
 
 
-def assert_matches_r(ours: Estimate, theirs: dict[str, float]) -> None:
+def assert_matches_r(ours: Estimate, theirs: dict[str, Any], interval: str | None = None) -> None:
+    """Our estimate is R's; a mean's interval is confint(svymean), a share's ``interval``
+    that of svyciprop(method = interval)."""
     assert ours.estimate == pytest.approx(theirs["estimate"], abs=1e-6)
     assert ours.se == pytest.approx(theirs["se"], rel=SE_TOLERANCE)
-    assert ours.low == pytest.approx(theirs["low"], abs=1e-6 + 2 * SE_TOLERANCE * theirs["se"])
-    assert ours.high == pytest.approx(theirs["high"], abs=1e-6 + 2 * SE_TOLERANCE * theirs["se"])
+    low, high = (theirs["low"], theirs["high"]) if interval is None else theirs[interval]
+    assert ours.low == pytest.approx(low, abs=1e-6 + 2 * SE_TOLERANCE * theirs["se"])
+    assert ours.high == pytest.approx(high, abs=1e-6 + 2 * SE_TOLERANCE * theirs["se"])
     assert ours.n == theirs["n"]
 
 
@@ -85,26 +89,32 @@ def test_means_by_group_match_svyby(name):
         assert_matches_r(estimate, wanted[group])
 
 
+@pytest.mark.parametrize("interval", list(ShareInterval))
 @pytest.mark.parametrize("name", DATASETS)
-def test_proportions_match_svymean_of_a_factor(name):
-    shares = weighted(name).proportions(columns(name)["yc"])
+def test_proportions_match_svymean_of_a_factor_with_svyciprop_intervals(name, interval):
+    shares = weighted(name).proportions(columns(name)["yc"], interval=interval)
     wanted = expected()[name]["proportions"]
     assert list(shares) == list(wanted)
     for level, estimate in shares.items():
-        assert_matches_r(estimate, wanted[level])
+        assert_matches_r(estimate, wanted[level], interval.value)
+        # the interval is asymmetric and inside 0..1
+        assert 0 < estimate.low < estimate.estimate < estimate.high < 1
     assert sum(e.estimate for e in shares.values()) == pytest.approx(1)
 
 
+@pytest.mark.parametrize("interval", list(ShareInterval))
 @pytest.mark.parametrize("name", DATASETS)
-def test_proportions_by_group_match_svyby(name):
+def test_proportions_by_group_match_svyby_with_svyciprop_intervals(name, interval):
     data = columns(name)
-    shares = weighted(name).proportions(data["yc"], by=data["grp"])
+    shares = weighted(name).proportions(data["yc"], by=data["grp"], interval=interval)
     wanted = expected()[name]["proportions_by"]
     assert list(shares) == list(wanted)
     for group, levels in shares.items():
         assert list(levels) == list(wanted[group])
         for level, estimate in levels.items():
-            assert_matches_r(estimate, wanted[group][level])
+            assert_matches_r(estimate, wanted[group][level], interval.value)
+            # the degrees of freedom R used are the group's answers less one
+            assert wanted[group][level]["degf"] == estimate.n - 1
 
 
 def test_interval_is_estimate_plus_minus_1_96_standard_errors():

@@ -3,6 +3,7 @@ text never shown, and trends across waves that asked the same question."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -82,7 +83,8 @@ def test_a_politician_reads_the_summary_but_no_free_text_or_answering_page(clien
     text = page(client, f"/results/waves/{wave.id}")
     assert "Do you take the bus?" in text
     assert "Wishes?" not in text and "Flere busser" not in text
-    assert '<span class="moe">(± ' in text  # the weighted share with its margin
+    # the weighted share with its 95 % interval
+    assert re.search(r'[0-9]+ % <span class="moe">\([0-9]+–[0-9]+ %\)</span>', text)
     index = page(client, "/results")
     assert wave.name in index
     assert client.get(f"/staff/waves/{wave.id}").status_code == 403
@@ -169,25 +171,41 @@ def rated(app):
 
 
 def margins_as_written(wave: Wave, locale: str) -> tuple[str, str, str]:
-    """The share of "yes" buses' margin in points, the rating's average and its margin, each
+    """The share of "yes" buses' interval, the rating's average and its margin, the last two
     written with one decimal by babel in ``locale``: what the page must show."""
     questions = {q.key: q for q in summarise(wave, "en").questions}
     share = questions["bus"].overall[0].rows[0].cells[0]
     mean = questions["score"].overall[0].rows[0].cells[0]
     assert share is not None and mean is not None
-    return tuple(  # type: ignore[return-value]
+    interval = f"{share.low * 100:.0f}–{share.high * 100:.0f} %"
+    return interval, *(
         format_decimal(x, "#,##0.0", locale=locale)
-        for x in ((share.high - share.estimate) * 100, mean.estimate, mean.high - mean.estimate)
-    )
+        for x in (mean.estimate, mean.high - mean.estimate)
+    )  # type: ignore[return-value]
 
 
 @pytest.mark.parametrize(("language", "separator"), [("da", ","), ("en", ".")])
 def test_the_summary_writes_margins_and_averages_in_the_readers_language(
     client, rated, english, language, separator
 ):
-    share_margin, mean, mean_margin = margins_as_written(rated, language)
-    assert all(separator in figure for figure in (share_margin, mean, mean_margin))
+    share_interval, mean, mean_margin = margins_as_written(rated, language)
+    assert all(separator in figure for figure in (mean, mean_margin))
     login_staff(client, Role.POLITICIAN, language=language)
     text = page(client, f"/results/waves/{rated.id}")
-    assert f'<span class="moe">(± {share_margin} ' in text
+    assert f'<span class="moe">({share_interval})</span>' in text
     assert f'{mean} <span class="moe">(± {mean_margin}; ' in text
+
+
+def test_a_share_nobody_chose_reads_as_an_interval_not_zero_plus_minus_zero(client, english):
+    """11 answers, all "yes": "no" is 0 %, and what 11 answers can say of it is 0–28 %
+    (Clopper-Pearson for 0 of 11), never "0 % (± 0.0)"."""
+    install_default_attributes()
+    wave = closed_wave()
+    answer(wave, {"gender": "f"}, "yes", count=11)
+    db.session.commit()
+    login_as(client, "politician")
+    client.get("/language/en")
+    text = page(client, f"/results/waves/{wave.id}")
+    assert '100 % <span class="moe">(72–100 %)</span>' in text
+    assert '0 % <span class="moe">(0–28 %)</span>' in text
+    assert "±" not in text.split("What do weighting")[0]

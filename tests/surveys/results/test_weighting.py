@@ -137,6 +137,7 @@ def test_the_summary_figures_per_group_equal_the_weighting_library(method, bound
     import numpy as np
 
     from stats.cells import CellEstimator
+    from stats.intervals import ShareInterval
     from stats.weighting import poststratify, rake
     from surveys.results.respondents import cell_calibration
 
@@ -168,6 +169,16 @@ def test_the_summary_figures_per_group_equal_the_weighting_library(method, bound
         assert mine[g].estimate == pytest.approx(reference[float(g)].estimate, rel=1e-12)
         assert mine[g].se == pytest.approx(reference[float(g)].se, rel=1e-9)
         assert mine[g].n == reference[float(g)].n
+    # a share (the 0/1 column of one answer) with svyciprop's interval, both ways
+    hit = np.where(np.isnan(values), np.nan, (values == 3).astype(float))
+    by = np.where(groups >= 0, groups, np.nan)
+    for interval in ShareInterval:
+        shares = estimator.means(np.arange(n), ones, hit, groups, 4, interval)
+        wanted = result.proportions(values, by=by, interval=interval)
+        for g in range(4):
+            assert shares[g].estimate == pytest.approx(wanted[float(g)][3.0].estimate, rel=1e-12)
+            assert shares[g].low == pytest.approx(wanted[float(g)][3.0].low, rel=1e-9)
+            assert shares[g].high == pytest.approx(wanted[float(g)][3.0].high, rel=1e-9)
 
 
 def test_trimming_needs_both_bounds(client, two_strata):
