@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from stats.calibration import Calibration
 from stats.columns import FloatArray, IntArray, factorize
+from stats.feasibility import MarginMiss
 from stats.intervals import ShareInterval, share_intervals
 
 #: qnorm(0.975): the 95% interval is estimate ± Z_95 · se, as R's confint() gives it.
@@ -115,6 +116,8 @@ class WeightingResult:
     #: Raking passes over all margins (1 for post-stratification).
     iterations: int
     calibration: Calibration = field(repr=False)
+    #: What an unconverged weighting missed, the largest miss first (empty if converged).
+    misses: tuple[MarginMiss, ...] = ()
 
     @property
     def design_effect(self) -> float:

@@ -29,6 +29,7 @@ from stats.columns import (
     target_counts,
 )
 from stats.estimation import WeightingResult
+from stats.feasibility import MarginsNotMet, missed_levels, unreachable_levels
 
 #: Halvings of the bracket when solving a bounded raking step; ample for double precision.
 BISECTIONS = 64
@@ -48,10 +49,14 @@ def rake(
 
     Converged means that, for every margin level, |weighted count / target - 1| <= ``tol``
     (the largest absolute relative difference); ``iterations`` counts full passes over the
-    margins. With ``bounds=(lo, hi)`` every weight stays within lo..hi times the mean weight
-    (population / respondents) and the margins are matched as far as the bounds allow: this
-    is the solution of R's ``calibrate(..., calfun="raking", bounds=)`` and its standard
-    errors are calibrate's; without bounds they are those of R's ``rake``.
+    margins, and an unconverged result lists the levels it missed (``misses``).
+
+    With ``bounds=(lo, hi)`` every g-weight, w / d with d the base weights scaled to add up
+    to the population, stays within lo..hi: this is R's ``calibrate(..., calfun="raking",
+    bounds=)`` for design weights that add up to the population (without base weights, g is
+    the weight over the mean weight), and its standard errors are calibrate's; without
+    bounds they are those of R's ``rake``. Bounds no weights can meet raise
+    ``MarginsNotMet`` naming the levels, before any raking (``stats.feasibility``).
     """
     if max_iter < 0 or not tol > 0:
         raise ValueError("max_iter must be at least 0 and tol above 0")
@@ -63,14 +68,15 @@ def rake(
     sizes = [len(margin.levels) for margin in margins]
     if bounds is None:
         weights, converged, passes = _ipf(margins, d, max_iter, tol)
-        return WeightingResult(
-            weights, converged, passes, Calibration.of(Projection.RAKING, codes, sizes)
+        calibration = Calibration.of(Projection.RAKING, codes, sizes)
+    else:
+        scaled = d * (total / d.sum())
+        weights, converged, passes = _bounded_ipf(
+            margins, scaled, _check_bounds(bounds), max_iter, tol
         )
-    weights, converged, passes = _bounded_ipf(
-        margins, d, total / n, _check_bounds(bounds), max_iter, tol
-    )
-    calibration = Calibration.of(Projection.REGRESSION, codes, sizes, d)
-    return WeightingResult(weights, converged, passes, calibration)
+        calibration = Calibration.of(Projection.REGRESSION, codes, sizes, d)
+    misses = () if converged else tuple(missed_levels(margins, weights, codes, tol))
+    return WeightingResult(weights, converged, passes, calibration, misses)
 
 
 def poststratify(
@@ -183,47 +189,47 @@ def _ipf(
 def _bounded_ipf(
     margins: Sequence[Margin],
     d: FloatArray,
-    mean: float,
     bounds: tuple[float, float],
     max_iter: int,
     tol: float,
 ) -> tuple[FloatArray, bool, int]:
-    """Raking in which every weight is clip(base · product of factors, low, high).
+    """Raking in which every weight is d · clip(product of factors, lo, hi).
 
     Each step solves, per level, for the factor that matches the level's target with the
     clipping applied (bisection on a monotone function), which is coordinate ascent on the
-    dual of bounded raking and converges to calibrate()'s solution when one exists. Units
-    are weighting cells when all base weights are equal (they are clipped alike), else
-    respondents. When the bounds cannot be met the factors of units stuck at a bound drift
-    without end (their weight no longer changes), so they are held within 1e±30 of the mean.
+    dual of bounded raking and converges to calibrate()'s solution when one exists; whether
+    one exists is checked first. Units are weighting cells when all base weights are equal
+    (they are clipped alike), else respondents.
     """
-    low, high = bounds[0] * mean, bounds[1] * mean
+    low, high = bounds
+    unit, representative = combine([m.codes for m in margins], [m.targets.size for m in margins])
+    cell_codes = [margin.codes[representative] for margin in margins]
+    cell_base = np.bincount(unit, weights=d).astype(np.float64)
+    unreachable = unreachable_levels(margins, cell_codes, cell_base, bounds)
+    if unreachable:
+        raise MarginsNotMet(unreachable, f"no weights within {low:g}..{high:g} meet every margin")
     if np.all(d == d[0]):
-        unit, representative = combine(
-            [m.codes for m in margins], [m.targets.size for m in margins]
-        )
-        size = np.bincount(unit).astype(np.float64)
-        base = np.full(representative.size, d[0])
-        codes = [margin.codes[representative] for margin in margins]
+        size = cell_base
+        codes = cell_codes
     else:
         unit = np.arange(d.size)
-        size, base = np.ones(d.size), d
+        size = d
         codes = [margin.codes for margin in margins]
-    scale = np.ones(base.size)
+    scale = np.ones(size.size)
 
     def unit_weight() -> FloatArray:
-        return size * np.clip(base * scale, low, high)
+        return size * np.clip(scale, low, high)
 
     passes = 0
     converged = _misfit(codes, unit_weight(), margins) <= tol
     while not converged and passes < max_iter:
         for margin_codes, margin in zip(codes, margins, strict=True):
-            factor = _bounded_factors(margin_codes, margin.targets, size, base * scale, low, high)
+            factor = _bounded_factors(margin_codes, margin.targets, size, scale, low, high)
             scale *= factor[margin_codes]
-            np.clip(scale, DRIFT_LIMIT**-1 * mean / base, DRIFT_LIMIT * mean / base, out=scale)
+            np.clip(scale, 1 / DRIFT_LIMIT, DRIFT_LIMIT, out=scale)
         passes += 1
         converged = _misfit(codes, unit_weight(), margins) <= tol
-    return np.clip(base * scale, low, high)[unit], converged, passes
+    return d * np.clip(scale, low, high)[unit], converged, passes
 
 
 def _bounded_factors(

@@ -4,7 +4,9 @@
 cells for post-stratification), weights the wave's completed, non-public responses with
 ``surveys.weighting`` and stores the result, replacing any earlier weighting of the wave.
 Any problem (a level no respondent has, figures without the attribute, respondents
-without a value) is a ``ValueError`` whose message staff can act on.
+without a value, bounds no weights can meet, raking that did not converge) is a
+``WeightingRefused`` whose translated message staff can act on, and nothing is stored: a
+weighting that misses its margins is never saved, so results are never published from it.
 """
 
 from __future__ import annotations
@@ -14,13 +16,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from flask_babel import format_decimal, format_number
+from flask_babel import gettext as _
 from sqlalchemy import delete, insert, select
 
 from core.clock import utcnow
+from core.errors import Refusal
+from core.i18n import current_language
 from extensions import db
+from panel.demographics.attributes import load_attributes
 from panel.demographics.composition import population_cells
 from panel.demographics.models import Attribute, PopulationTable
 from stats.estimation import WeightingResult
+from stats.feasibility import MarginMiss, MarginsNotMet
 from stats.weighting import poststratify, rake
 from surveys.answering.models import Response
 from surveys.results.models import ResponseWeight, Weighting, WeightingMethod
@@ -31,16 +39,53 @@ from surveys.waves.models import Wave, WaveState
 log = logging.getLogger(__name__)
 
 
+class WeightingRefused(Refusal):
+    """The wave cannot be weighted as asked; the message says why, in the staff's language."""
+
+
+def _missed(miss: MarginMiss, bounds: tuple[float, float] | None) -> WeightingRefused:
+    """A margin level not met, in words with the attribute's and category's labels."""
+    language = current_language()
+    attribute = {a.key: a for a in load_attributes()}.get(miss.column)
+    margin, level = miss.column, str(miss.level)
+    if attribute is not None:
+        margin = attribute.label(language)
+        level = next((c.label(language) for c in attribute.categories
+                      if c.code == miss.level), level)  # fmt: skip
+    numbers = {
+        "margin": margin,
+        "level": level,
+        "achieved": format_number(round(miss.achieved)),
+        "target": format_number(round(miss.target)),
+    }
+    if bounds is not None:
+        return WeightingRefused(
+            _("No weights within %(low)s–%(high)s times the mean weight meet every margin: "
+              "%(margin)s %(level)s can reach %(achieved)s, not its population figure "
+              "%(target)s. Widen the bounds or weight by fewer attributes.",
+              low=format_decimal(bounds[0]), high=format_decimal(bounds[1]), **numbers),
+            field="bound_low",
+        )  # fmt: skip
+    return WeightingRefused(
+        _("The raking did not converge: %(margin)s %(level)s reached %(achieved)s, not its "
+          "population figure %(target)s. Nothing was saved; weight by fewer attributes.",
+          **numbers)
+    )  # fmt: skip
+
+
 def population_targets(
     table: PopulationTable, keys: Sequence[str], method: WeightingMethod
 ) -> dict[str, dict[str, float]] | dict[tuple[str, ...], float]:
     """The figures summed to each key (raking) or to each combination of the keys."""
     cells = population_cells(table)
     if not cells:
-        raise ValueError(f"the population table {table.name!r} has no figures")
+        raise WeightingRefused(_("The population table %(name)s has no figures.", name=table.name))
     for key in keys:
         if key not in table.attribute_keys:
-            raise ValueError(f"the population table {table.name!r} has no figures by {key!r}")
+            raise WeightingRefused(
+                _("The population table %(name)s has no figures by %(key)s.",
+                  name=table.name, key=key)
+            )  # fmt: skip
     if method is WeightingMethod.POSTSTRATIFY:
         combined: dict[tuple[str, ...], float] = {}
         for cell, count in cells:
@@ -69,29 +114,40 @@ def weight_wave(
     """
     keys = list(keys)
     if not keys:
-        raise ValueError("choose at least one attribute to weight by")
+        raise WeightingRefused(_("Choose at least one attribute to weight by."), "attributes")
     if bounds is not None and method is WeightingMethod.POSTSTRATIFY:
-        raise ValueError("trimming bounds apply to raking only")
+        raise WeightingRefused(_("Trimming bounds apply to raking only."), "bound_high")
     rows = db.session.execute(
         select(Response.id, Response.attributes)
         .where(Response.id.in_(respondent_query(wave.id)))
         .order_by(Response.id)
     ).all()
     if not rows:
-        raise ValueError("the wave has no completed answers to weight")
+        raise WeightingRefused(_("The wave has no completed answers to weight."))
     ids = [row[0] for row in rows]
     columns = attribute_columns([row[1] for row in rows])
     for key in keys:
         missing = sum(value is None for value in columns.get(key, [None] * len(ids)))
         if missing:
-            raise ValueError(f"{missing} respondents have no value for {key!r}")
+            raise WeightingRefused(
+                _("%(n)d respondents have no value for %(key)s.", n=missing, key=key)
+            )
     data = {key: columns[key].astype(str) for key in keys}
     targets = population_targets(table, keys, method)
     result: WeightingResult
-    if method is WeightingMethod.POSTSTRATIFY:
-        result = poststratify(data, keys, targets)  # type: ignore[arg-type]
-    else:
-        result = rake(data, targets, bounds=bounds)  # type: ignore[arg-type]
+    try:
+        if method is WeightingMethod.POSTSTRATIFY:
+            result = poststratify(data, keys, targets)  # type: ignore[arg-type]
+        else:
+            result = rake(data, targets, bounds=bounds)  # type: ignore[arg-type]
+    except MarginsNotMet as refused:
+        raise _missed(refused.misses[0], bounds) from refused
+    except ValueError as error:  # the figures and the answers do not fit: the library says how
+        raise WeightingRefused(
+            _("The wave cannot be weighted: %(reason)s", reason=str(error))
+        ) from error
+    if not result.converged:
+        raise _missed(result.misses[0], bounds)
     weighting = db.session.scalar(select(Weighting).filter_by(wave_id=wave.id))
     if weighting is None:
         weighting = Weighting(wave_id=wave.id)

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from core.errors import commit_or_flash
 from core.i18n import current_language
 from extensions import db
 from panel.auth import staff_required
@@ -43,18 +44,17 @@ def weighting(wave_id: int) -> ResponseReturnValue:
         if table is None:
             problem = _("Upload population figures before weighting.")
         else:
-            try:
-                weight_wave(
+            outcome = commit_or_flash(
+                lambda: weight_wave(
                     wave, WeightingMethod(form.method.data), form.attributes.data or [],
                     table, form.bounds,
-                )  # fmt: skip
-            except ValueError as error:
-                db.session.rollback()
-                problem = str(error)
-            else:
-                db.session.commit()
+                ),
+                show=False,
+            )  # fmt: skip
+            if outcome.ok:
                 flash(_("The wave is weighted."))
                 return redirect(url_for("weighting.page", wave_id=wave.id))
+            problem = str(outcome.refusal)
     respondents = load_respondents(wave.id)
     shown = current.attribute_keys if current else [a.key for a in attributes]
     compositions = [

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from stats.estimation import Estimate, WeightingResult
+from stats.feasibility import MarginMiss, MarginsNotMet
 from stats.intervals import ShareInterval
 from stats.weighting import poststratify, rake
 
@@ -215,30 +216,44 @@ def test_bounded_weights_stay_within_bounds_of_the_mean_weight():
     assert margin_misfit(bounded, data, spec["targets"]) <= 1e-8
 
 
-def test_bounds_too_tight_keep_the_bounds_and_match_as_far_as_possible():
-    spec, data = expected()["bounded_n2000"], columns("bounded_n2000")
-    result = rake(data, spec["targets"], bounds=(0.9, 1.1), max_iter=30)
-    mean = sum(spec["targets"]["age"].values()) / len(data["age"])
-    assert not result.converged
-    assert result.weights.min() >= 0.9 * mean * (1 - 1e-12)
-    assert result.weights.max() <= 1.1 * mean * (1 + 1e-12)
-    equal = poststratify({"all": [1] * len(data["age"])}, ["all"], {1: mean * len(data["age"])})
-    assert margin_misfit(result, data, spec["targets"]) < margin_misfit(
-        equal, data, spec["targets"]
-    )
+def test_bounds_no_weights_can_meet_are_refused_before_raking_naming_the_margin():
+    # 2 women and 8 men for 50 women and 50 men: the mean weight is 10, so within 0.5..2
+    # times it the 2 women weigh at most 2 · 2 · 10 = 40 of their 50
+    data = {"gender": ["f"] * 2 + ["m"] * 8}
+    with pytest.raises(MarginsNotMet) as refused:
+        rake(data, {"gender": {"f": 50, "m": 50}}, bounds=(0.5, 2))
+    assert refused.value.misses == [MarginMiss("gender", "f", 50.0, pytest.approx(40.0))]
+    assert "gender='f' reaches 40 of its target 50" in str(refused.value)
+    # within 0.5..2.5 they can: 2 · 2.5 · 10 = 50
+    assert rake(data, {"gender": {"f": 50, "m": 50}}, bounds=(0.5, 2.5)).converged
 
 
-@pytest.mark.parametrize(("bounds", "feasible"), [((0.45, 3), True), ((0.5, 2), False)])
-def test_bounds_with_base_weights_keep_every_weight_within_bounds(bounds, feasible):
+def test_an_unconverged_raking_says_which_margin_it_missed():
+    spec, data = expected()["rake_n500"], columns("rake_n500")
+    result = rake(data, spec["targets"], max_iter=1)
+    assert not result.converged and result.misses
+    worst = result.misses[0]
+    got = sum(w for w, v in zip(result.weights, data[worst.column], strict=True)
+              if v == worst.level)  # fmt: skip
+    assert worst.achieved == pytest.approx(got)
+    assert worst.target == spec["targets"][worst.column][worst.level]
+    assert rake(data, spec["targets"], max_iter=500).misses == ()
+
+
+@pytest.mark.parametrize(("bounds", "feasible"), [((0.45, 3), True), ((0.6, 1.6), False)])
+def test_bounds_with_base_weights_are_on_g_the_weight_over_the_base_weight(bounds, feasible):
     spec, data = expected()["rake_n2000_base"], columns("rake_n2000_base")
-    base = numbers(data["base_w"])
+    base = np.asarray(numbers(data["base_w"]))
+    if not feasible:
+        with pytest.raises(MarginsNotMet):
+            rake(data, spec["targets"], base_weights=base, bounds=bounds)
+        return
     result = rake(data, spec["targets"], base_weights=base, bounds=bounds, max_iter=60)
-    mean = sum(spec["targets"]["age"].values()) / len(base)
-    assert result.converged is feasible
-    assert bounds[0] * mean * (1 - 1e-12) <= result.weights.min()
-    assert result.weights.max() <= bounds[1] * mean * (1 + 1e-12)
-    if feasible:
-        assert margin_misfit(result, data, spec["targets"]) <= 1e-8
+    population = sum(spec["targets"]["age"].values())
+    g = result.weights / (base * population / base.sum())
+    assert result.converged
+    assert bounds[0] * (1 - 1e-12) <= g.min() and g.max() <= bounds[1] * (1 + 1e-12)
+    assert margin_misfit(result, data, spec["targets"]) <= 1e-8
 
 
 # --- post-stratification ------------------------------------------------------------------

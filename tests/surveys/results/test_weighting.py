@@ -16,7 +16,7 @@ from panel.demographics.attributes import install_default_attributes
 from panel.demographics.models import PopulationTable
 from panel.staff.models import Role
 from surveys.answering.models import ResponseMode
-from surveys.results.models import ResponseWeight, WeightingMethod
+from surveys.results.models import ResponseWeight, Weighting, WeightingMethod
 from surveys.results.respondents import load_respondents
 from surveys.results.summary import summarise
 from surveys.results.weighting import weight_wave
@@ -191,9 +191,29 @@ def test_trimming_needs_both_bounds(client, two_strata):
     assert db.session.scalar(select(func.count()).select_from(ResponseWeight)) == 0
     client.post(
         f"/staff/weighting/{two_strata.id}",
-        data={"method": "rake", "attributes": ["gender"], "bound_low": "0.5", "bound_high": "1.5"},
+        data={"method": "rake", "attributes": ["gender"], "bound_low": "0.5", "bound_high": "2.5"},
     )
     weights = load_respondents(two_strata.id).weights
     assert weights is not None
     mean = 1000 / 40
-    assert weights.min() >= 0.5 * mean - 1e-9 and weights.max() <= 1.5 * mean + 1e-9
+    assert weights.min() >= 0.5 * mean - 1e-9 and weights.max() <= 2.5 * mean + 1e-9
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [("en", "Gender Woman can reach 375, not its population figure 500"),
+     ("da", "Køn Kvinde kan nå 375, ikke sit befolkningstal 500")],
+)  # fmt: skip
+def test_bounds_no_weights_can_meet_are_refused_naming_the_margin(
+    client, two_strata, language, message
+):
+    """10 women for 500 of 1,000 people: at most 1.5 times the mean weight 25 each, they
+    weigh 375. Such a weighting was once saved unconverged and shown as weighted."""
+    login_staff(client, language=language)
+    page = client.post(
+        f"/staff/weighting/{two_strata.id}",
+        data={"method": "rake", "attributes": ["gender"], "bound_low": "0.5", "bound_high": "1.5"},
+    ).get_data(as_text=True)
+    assert message in page
+    assert db.session.scalar(select(func.count()).select_from(Weighting)) == 0
+    assert load_respondents(two_strata.id).weights is None
