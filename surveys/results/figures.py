@@ -39,3 +39,13 @@ def figure(e: Estimate | None, kind: str) -> str:
     """The figure with its margin in brackets, as one line of text."""
     main, margin = figure_parts(e, kind)
     return f"{main} ({margin})" if margin else main
+
+
+def margin_statement() -> str:
+    """What a margin of error covers, said wherever margins are shown: the chance of who
+    happened to answer, and nothing else, so that no reader takes it for more certainty."""
+    return _(
+        "The margin of error covers only chance: which citizens happened to answer. It does "
+        "not cover what weighting cannot correct, such as people who answer differently from "
+        "others like them, or questions understood in different ways."
+    )

@@ -11,7 +11,7 @@ from flask_babel import format_date, format_number
 from flask_babel import gettext as _
 from fpdf import FPDF
 
-from surveys.results.figures import figure
+from surveys.results.figures import figure, margin_statement
 from surveys.results.summary import Summary
 
 
@@ -37,10 +37,8 @@ def report_pdf(
     line(_("Results") + ": " + summary.wave.name, 12)
     line(_("Wave closed %(day)s.", day=format_date(summary.wave.closes_at)))
     line(_("%(n)s citizens answered.", n=format_number(summary.respondents)))
-    if summary.weighted:
-        line(_("The results are weighted to the region's population."))
-    else:
-        line(_("The results are not weighted yet: they describe only those who answered."))
+    line(summary.weighting_statement)
+    line(margin_statement())
     hidden = _("fewer than %(n)d answers", n=min_group)
     for q in summary.questions:
         pdf.ln(3)

@@ -23,6 +23,8 @@ from functools import partial
 from typing import Any
 
 import numpy as np
+from babel.lists import format_list
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from core.i18n import text_in
@@ -108,6 +110,19 @@ class Summary:
     respondents: int
     weighted: bool
     questions: list[QuestionSummary]
+    #: The labels of the attributes the wave is weighted on (empty when it is not).
+    weighted_by: list[str] = field(default_factory=list)
+
+    @property
+    def weighting_statement(self) -> str:
+        """What the weighting did, naming the variables it actually used: a reader must not
+        take a wave weighted on age and gender for one that also matches municipalities."""
+        if not self.weighted:
+            return _("The results are not weighted yet: they describe only those who answered.")
+        return _(
+            "The results are weighted to the region's population by %(variables)s.",
+            variables=format_list(self.weighted_by, locale=get_locale()),
+        )
 
 
 def answer_values(
@@ -356,4 +371,11 @@ def summarise(
         if by_values is not None:
             summary.breakdown = [block_table(b, respondents, by_values, groups) for b in blocks]
         summaries.append(summary)
-    return Summary(wave, respondents.n, respondents.weighted, summaries)
+    weighted_by = []
+    if respondents.weighted and respondents.weighting is not None:
+        attributes = {a.key: a for a in load_attributes()}
+        weighted_by = [
+            attributes[key].label(language) if key in attributes else key
+            for key in respondents.weighting.attribute_keys
+        ]
+    return Summary(wave, respondents.n, respondents.weighted, summaries, weighted_by)

@@ -3,6 +3,7 @@ text never shown, and trends across waves that asked the same question."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -209,3 +210,21 @@ def test_a_share_nobody_chose_reads_as_an_interval_not_zero_plus_minus_zero(clie
     assert '100 % <span class="moe">(72–100 %)</span>' in text
     assert '0 % <span class="moe">(0–28 %)</span>' in text
     assert "±" not in text.split("What do weighting")[0]
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("en", "weighted to the region's population by Gender."),
+     ("da", "vægtet til regionens befolkning efter Køn.")],
+)  # fmt: skip
+def test_the_summary_names_the_variables_the_wave_was_weighted_on(client, rated, language, said):
+    """``rated`` is weighted on gender alone: the page must not claim age, municipality or
+    education, and says what the margin of error leaves out."""
+    login_staff(client, Role.POLITICIAN, language=language)
+    text = html.unescape(page(client, f"/results/waves/{rated.id}"))
+    assert said in text
+    said_before_the_figures = text.split('<form method="get"')[0].lower()
+    for claim in ("municipalit", "education") if language == "en" else ("kommune", "uddannelse"):
+        assert claim not in said_before_the_figures
+    covers = "covers only chance" if language == "en" else "dækker kun tilfældigheder"
+    assert covers in text
