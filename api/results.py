@@ -139,7 +139,7 @@ def results(args: dict[str, Any], wave_id: int) -> dict[str, Any]:
         )
     with force_locale(language):
         summary = summarise(wave, language, by=by, groups=groups)
-        add_trends(wave, summary.questions, language)
+        add_trends(wave, summary.questions, language, summary.weighted)
     audit_details(by=by)
     return {
         "wave_id": wave.id,

@@ -1,8 +1,11 @@
 """Trends: a question's figures in the earlier closed waves that asked it (same ``concept``),
-with their intervals, so that a change inside the noise does not look like news."""
+with their intervals, so that a change inside the noise does not look like news. A wave
+without weights is labelled as such: its figures describe only those who answered, and set
+unmarked beside weighted ones they would read as a change in the population."""
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from extensions import db
@@ -20,8 +23,11 @@ from surveys.results.summary import (
 from surveys.waves.models import Wave, WaveState
 
 
-def add_trends(wave: Wave, summaries: list[QuestionSummary], language: str) -> None:
-    """Each question's figures in earlier closed waves that asked the same concept."""
+def add_trends(
+    wave: Wave, summaries: list[QuestionSummary], language: str, weighted: bool = True
+) -> None:
+    """Each question's figures in earlier closed waves that asked the same concept;
+    ``weighted`` says whether ``wave`` itself is."""
     concepts = {s.concept: s for s in summaries}
     if not concepts:
         return
@@ -48,10 +54,9 @@ def add_trends(wave: Wave, summaries: list[QuestionSummary], language: str) -> N
         for question in questions:
             given = answers.get(question.key, Answers.none())
             for block in question_blocks(question, given, language):
-                table = block_table(block, respondents, label=other.name)
-                rows.setdefault(question.concept, {}).setdefault(block.id, []).append(
-                    (table, other.name)
-                )
+                name = wave_label(other, respondents.weighted)
+                table = block_table(block, respondents, label=name)
+                rows.setdefault(question.concept, {}).setdefault(block.id, []).append((table, name))
     for concept, blocks in rows.items():
         summary = concepts[concept]
         for current in summary.overall:
@@ -60,10 +65,14 @@ def add_trends(wave: Wave, summaries: list[QuestionSummary], language: str) -> N
                 continue
             ids = [code for code, _ in current.columns]
             trend_rows = [_aligned(table, ids, name) for table, name in past]
-            trend_rows.append(_aligned(current, ids, wave.name))
+            trend_rows.append(_aligned(current, ids, wave_label(wave, weighted)))
             summary.trend.append(
                 Table(current.id, current.title, current.kind, current.columns, trend_rows)
             )
+
+
+def wave_label(wave: Wave, weighted: bool) -> str:
+    return wave.name if weighted else _("%(wave)s (not weighted)", wave=wave.name)
 
 
 def _aligned(table: Table, column_ids: list[str], label: str) -> Row:

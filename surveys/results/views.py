@@ -73,7 +73,7 @@ def summary(wave_id: int) -> ResponseReturnValue:
     language = current_language()
     by, groups = breakdown_groups(request.args.get("by"), language)
     result = summarise(wave, language, by=by, groups=groups)
-    add_trends(wave, result.questions, language)
+    add_trends(wave, result.questions, language, result.weighted)
     return render_template(
         "surveys/results/summary.html",
         wave=wave,

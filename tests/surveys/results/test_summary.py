@@ -134,6 +134,26 @@ def test_a_question_repeated_in_an_earlier_wave_shows_its_trend(client, app):
     assert "Over the waves" not in page(client, f"/results/waves/{spring.id}")
 
 
+def test_an_unweighted_wave_is_marked_in_a_trend_beside_a_weighted_one(client, app):
+    install_default_attributes()
+    spring = closed_wave("Spring 2027", CLOSED_AT, questionnaire=questionnaire("Transport 1"))
+    answer(spring, {"gender": "f"}, "yes", 20)
+    answer(spring, {"gender": "m"}, "no", 20)
+    autumn = closed_wave(
+        "Autumn 2027", CLOSED_AT + timedelta(days=180), questionnaire=questionnaire("Transport 2")
+    )
+    answer(autumn, {"gender": "f"}, "yes", 30)
+    answer(autumn, {"gender": "m"}, "no", 10)
+    table = population({"f": 500, "m": 500})
+    db.session.commit()
+    weight_wave(autumn, WeightingMethod.RAKE, ["gender"], table)
+    db.session.commit()
+    login_staff(client, Role.POLITICIAN, language="en")
+    trend = page(client, f"/results/waves/{autumn.id}").split("Over the waves")[1]
+    assert "Spring 2027 (not weighted)" in trend
+    assert "Autumn 2027 (not weighted)" not in trend and "Autumn 2027" in trend
+
+
 def test_the_summary_explains_weighting_and_margins_in_both_languages(client, wave):
     login_as(client, "politician")
     client.get("/language/en")
