@@ -36,9 +36,11 @@ from surveys.waves.models import Wave
 bp = api_blueprint("api_results", "Answers with weights, results summaries")
 
 
-def _wave(wave_id: int) -> Wave:
+def _wave(wave_id: int, closed_only: bool = False) -> Wave:
+    """The wave, if its results may be read; results summaries only once it has closed
+    (two snapshots of an open wave differ by its newest respondents)."""
     wave = db.session.get(Wave, wave_id)
-    if wave is None or not wave.has_results():
+    if wave is None or not wave.has_results(closed_only):
         abort(404, message=_("There is no such wave with answers."))
     return wave
 
@@ -128,7 +130,7 @@ def results(args: dict[str, Any], wave_id: int) -> dict[str, Any]:
 
     Per question the weighted figures with 95% intervals, the unweighted ones, an
     optional breakdown ``by`` age, gender, municipality or education, and the trend."""
-    wave = _wave(wave_id)
+    wave = _wave(wave_id, closed_only=True)
     language = args["lang"]
     by, groups = breakdown_groups(args["by"], language)
     if args["by"] is not None and by is None:

@@ -31,7 +31,7 @@ from core.i18n import text_in
 from panel.demographics.attributes import load_attributes
 from stats.cells import CellEstimator
 from stats.estimation import Estimate
-from stats.suppression import suppressed
+from stats.suppression import suppressed_together
 from surveys.questionnaires.models import Question, QuestionType
 from surveys.results.respondents import (
     SUMMARISED,
@@ -268,15 +268,36 @@ def question_blocks(question: Question, answers: Answers, language: str) -> list
     return blocks
 
 
+def block_counts(block: Block, by: np.ndarray | None, n_groups: int) -> tuple[np.ndarray, int]:
+    """Answers per group of ``by`` (one group when None) and the answers in no group."""
+    rows = block.answers
+    row_groups = np.zeros(rows.profiles.size, dtype=np.intp) if by is None else by[rows.profiles]
+    counted = block.answered & (row_groups >= 0)
+    counts = np.bincount(row_groups[counted], weights=rows.frequency[counted],
+                         minlength=n_groups).round().astype(np.int64)  # fmt: skip
+    unassigned = block.answered & (row_groups < 0)
+    return counts, round(float(rows.frequency[unassigned].sum()))
+
+
+def hidden_groups(
+    blocks: Sequence[Block], by: np.ndarray | None = None, n_groups: int = 1
+) -> np.ndarray:
+    """Which groups all of a question's tables hide (``stats.suppression``): one decision
+    for the question, with the answers in no group as a cell of their own."""
+    return suppressed_together([block_counts(b, by, n_groups) for b in blocks], min_group())
+
+
 def block_table(
     block: Block,
     respondents: Respondents,
     by: np.ndarray | None = None,
     groups: Sequence[tuple[str, str]] = (),
     label: str = "",
+    hide: np.ndarray | None = None,
 ) -> Table:
     """The block overall (one row labelled ``label``) or per group, suppressed; ``by`` gives
-    each profile's group as an index into ``groups`` (-1: none, see ``group_codes``)."""
+    each profile's group as an index into ``groups`` (-1: none, see ``group_codes``) and
+    ``hide`` the question's decision (``hidden_groups``; this block's own when None)."""
     columns = [(c.id, c.label) for c in block.columns]
     rows = block.answers
     if by is None:
@@ -285,12 +306,10 @@ def block_table(
     else:
         row_groups = by[rows.profiles]
         names = [name for _, name in groups]
-    counted = block.answered & (row_groups >= 0)
-    counts = np.bincount(row_groups[counted], weights=rows.frequency[counted],
-                         minlength=len(names)).round().astype(np.int64)  # fmt: skip
-    hide = suppressed(counts, min_group())
+    counts, _unassigned = block_counts(block, by, len(names))
+    if hide is None:
+        hide = hidden_groups([block], by, len(names))
     shown = [] if hide.all() else block.columns
-
     share = share_interval() if block.kind == SHARE else None
 
     def figures(estimator: CellEstimator) -> list[list[Estimate]]:
@@ -361,15 +380,19 @@ def summarise(
     for question in questions:
         given = answers.get(question.key, Answers.none())
         blocks = question_blocks(question, given, language)
+        overall = hidden_groups(blocks)
         summary = QuestionSummary(
             question.key,
             question.concept,
             text_in(question.text, language),
             question.type,
-            [block_table(b, respondents, label=everyone) for b in blocks],
+            [block_table(b, respondents, label=everyone, hide=overall) for b in blocks],
         )
         if by_values is not None:
-            summary.breakdown = [block_table(b, respondents, by_values, groups) for b in blocks]
+            hide = hidden_groups(blocks, by_values, len(groups))
+            summary.breakdown = [
+                block_table(b, respondents, by_values, groups, hide=hide) for b in blocks
+            ]
         summaries.append(summary)
     weighted_by = []
     if respondents.weighted and respondents.weighting is not None:

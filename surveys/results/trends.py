@@ -18,6 +18,7 @@ from surveys.results.summary import (
     Table,
     answer_values,
     block_table,
+    hidden_groups,
     question_blocks,
 )
 from surveys.waves.models import Wave, WaveState
@@ -53,9 +54,11 @@ def add_trends(
         answers = answer_values(other.id, [q.key for q in questions], respondents)
         for question in questions:
             given = answers.get(question.key, Answers.none())
-            for block in question_blocks(question, given, language):
+            blocks = question_blocks(question, given, language)
+            hide = hidden_groups(blocks)
+            for block in blocks:
                 name = wave_label(other, respondents.weighted)
-                table = block_table(block, respondents, label=name)
+                table = block_table(block, respondents, label=name, hide=hide)
                 rows.setdefault(question.concept, {}).setdefault(block.id, []).append((table, name))
     for concept, blocks in rows.items():
         summary = concepts[concept]

@@ -8,10 +8,11 @@ import pytest
 
 from api.models import Scope
 from extensions import db
+from panel.demographics.attributes import install_default_attributes
 from surveys.results.summary import BREAKDOWNS
 from surveys.waves.models import WaveState
 from tests.api_client import bearer, problem
-from tests.factories.results import education_wave
+from tests.factories.results import answer, closed_wave, education_wave
 
 
 @pytest.fixture
@@ -86,3 +87,46 @@ def test_results_and_answers_need_their_own_scopes(client, wave):
     results_only, answers_only = bearer(Scope.RESULTS_READ), bearer(Scope.ANSWERS_EXPORT)
     problem(client.get(f"/api/v1/waves/{wave.id}/answers", headers=results_only), 403)
     problem(client.get(f"/api/v1/waves/{wave.id}/results", headers=answers_only), 403)
+
+
+def _subtract(body: dict, attribute: str) -> list[int]:
+    """What the total minus the visible groups leaves, per table of the breakdown."""
+    [question] = body["questions"]
+    total = question["overall"][0]["rows"][0]["n"]
+    return [
+        total - sum(r["n"] for r in table["rows"] if not r["hidden"])
+        for table in question["breakdown"]
+    ]
+
+
+def test_the_total_minus_the_visible_groups_never_reveals_a_few_people(client, app):
+    """Two respondents from two small municipalities, and three with no municipality at
+    all: subtracting the visible groups from the total must not isolate them."""
+    install_default_attributes()
+    wave = closed_wave()
+    answer(wave, {"municipality": "751"}, "yes", 20)  # Aarhus
+    answer(wave, {"municipality": "657"}, "no", 20)  # Herning
+    answer(wave, {"municipality": "741"}, "yes", 1)  # Samsø
+    answer(wave, {"municipality": "706"}, "no", 1)  # Syddjurs
+    answer(wave, {}, "yes", 3)  # no municipality
+    db.session.commit()
+    body = client.get(
+        f"/api/v1/waves/{wave.id}/results?by=municipality&lang=en",
+        headers=bearer(Scope.RESULTS_READ),
+    ).get_json()
+    assert body["questions"][0]["overall"][0]["rows"][0]["n"] == 45
+    for left in _subtract(body, "municipality"):
+        assert left == 0 or left >= body["min_group"]
+    rows = {r["label"]: r for r in body["questions"][0]["breakdown"][0]["rows"]}
+    assert rows["Samsø"]["hidden"] and rows["Syddjurs"]["hidden"]
+    assert sum(not r["hidden"] for r in rows.values()) <= 1
+
+
+def test_live_results_of_an_open_wave_are_not_served(client, wave):
+    """Two snapshots of an open wave's results differ by the newest respondent."""
+    wave.state = WaveState.OPEN
+    db.session.commit()
+    problem(client.get(f"/api/v1/waves/{wave.id}/results", headers=bearer(Scope.RESULTS_READ)), 404)
+    # staff export of answers (their own scope) still follows an open wave
+    answers = client.get(f"/api/v1/waves/{wave.id}/answers", headers=bearer(Scope.ANSWERS_EXPORT))
+    assert answers.status_code == 200
