@@ -60,10 +60,10 @@ def add_trends(
                 name = wave_label(other, respondents.weighted)
                 table = block_table(block, respondents, label=name, hide=hide)
                 rows.setdefault(question.concept, {}).setdefault(block.id, []).append((table, name))
-    for concept, blocks in rows.items():
+    for concept, tables in rows.items():
         summary = concepts[concept]
         for current in summary.overall:
-            past = blocks.get(current.id)
+            past = tables.get(current.id)
             if not past:
                 continue
             ids = [code for code, _ in current.columns]
