@@ -14,9 +14,7 @@ import numpy as np
 from stats.columns import IntArray
 
 
-def suppressed(
-    counts: Sequence[int] | IntArray, minimum: int, unassigned: int = 0
-) -> np.ndarray:
+def suppressed(counts: Sequence[int] | IntArray, minimum: int, unassigned: int = 0) -> np.ndarray:
     """Which of the cells of one breakdown (answers per group) must be hidden.
 
     A cell with fewer than ``minimum`` answers is hidden. Because the total is shown, the

@@ -73,6 +73,16 @@ def _missed(miss: MarginMiss, bounds: tuple[float, float] | None) -> WeightingRe
     )  # fmt: skip
 
 
+def strata_not_weighted(wave: Wave, keys: Sequence[str]) -> list[str]:
+    """The wave's stratification variables that a weighting on ``keys`` leaves out.
+
+    The draw may have taken strata at different rates (equal allocation, or unequal
+    response expected), and the weights here start from equal base weights: a stratum
+    variable left out of the weighting is then over- or under-represented in every figure.
+    """
+    return [key for key in wave.stratify_by if key not in keys]
+
+
 def population_targets(
     table: PopulationTable, keys: Sequence[str], method: WeightingMethod
 ) -> dict[str, dict[str, float]] | dict[tuple[str, ...], float]:

@@ -18,7 +18,7 @@ from panel.demographics.composition import latest_population_table
 from surveys.results.forms import METHOD_NAMES, WeightingForm
 from surveys.results.models import Weighting, WeightingMethod
 from surveys.results.respondents import load_respondents
-from surveys.results.weighting import composition, weight_wave
+from surveys.results.weighting import composition, strata_not_weighted, weight_wave
 from surveys.waves.models import Wave
 
 bp = Blueprint("weighting", __name__, url_prefix="/staff/weighting")
@@ -56,6 +56,7 @@ def weighting(wave_id: int) -> ResponseReturnValue:
                 return redirect(url_for("weighting.page", wave_id=wave.id))
             problem = str(outcome.refusal)
     respondents = load_respondents(wave.id)
+    labels = {a.key: a.label(language) for a in load_attributes()}
     shown = current.attribute_keys if current else [a.key for a in attributes]
     compositions = [
         (a, composition(respondents, a, table, language)) for a in attributes if a.key in shown
@@ -71,4 +72,8 @@ def weighting(wave_id: int) -> ResponseReturnValue:
         compositions=compositions,
         methods=METHOD_NAMES,
         problem=problem,
+        unweighted_strata=[
+            labels.get(key, key)
+            for key in strata_not_weighted(wave, current.attribute_keys if current else [])
+        ],
     )

@@ -217,3 +217,20 @@ def test_bounds_no_weights_can_meet_are_refused_naming_the_margin(
     assert message in page
     assert db.session.scalar(select(func.count()).select_from(Weighting)) == 0
     assert load_respondents(two_strata.id).weights is None
+
+
+def test_the_page_warns_when_the_strata_are_not_among_the_weighting_variables(client, two_strata):
+    two_strata.stratify_by = ["gender", "education"]
+    db.session.commit()
+    login_staff(client, language="en")
+    client.post(
+        f"/staff/weighting/{two_strata.id}", data={"method": "rake", "attributes": ["gender"]}
+    )
+    page = client.get(f"/staff/weighting/{two_strata.id}").get_data(as_text=True)
+    warning = page.split('id="strata-warning">')[1].split("</p>")[0]
+    assert "The sample was drawn in strata by Highest completed education." in warning
+    two_strata.stratify_by = ["gender"]
+    db.session.commit()
+    assert "strata-warning" not in client.get(f"/staff/weighting/{two_strata.id}").get_data(
+        as_text=True
+    )
