@@ -20,6 +20,7 @@ import numpy as np
 from stats.columns import FloatArray, IntArray
 from stats.estimation import Estimate, estimates, variance_factor
 from stats.intervals import ShareInterval
+from stats.quantiles import quantiles
 from stats.sums import cross_sums
 
 #: (cells' sums of the influence values, cells' respondents) -> each cell's correction.
@@ -102,3 +103,15 @@ class CellEstimator:
         se = np.sqrt(np.maximum(variance, 0.0))
         answers = m.sum(axis=0)
         return estimates(estimate, se, answers, effective_n, n, share)
+
+    def quantiles(
+        self, profiles: IntArray, frequency: FloatArray, values: FloatArray, groups: IntArray,
+        n_groups: int, p: float,
+    ) -> list[Estimate]:  # fmt: skip
+        """The weighted ``p`` quantile of ``values`` in each group with svyquantile's
+        interval (``stats.quantiles``), from the same rows as ``means``."""
+        weights = self.cell_weights[self.profile_cells[profiles]] * frequency
+        return quantiles(
+            values, weights, groups, n_groups, p,
+            lambda below: self.means(profiles, frequency, below, groups, n_groups),
+        )  # fmt: skip

@@ -156,6 +156,29 @@ class WeightingResult:
         found = self._estimates(np.broadcast_to(y[:, None], domain.shape), domain)
         return dict(zip(groups, found, strict=True))
 
+    def quantile(self, values: Any, p: float, by: Labels | None = None) -> Any:
+        """The weighted ``p`` quantile of numbers (None/NaN = no answer), overall (an
+        ``Estimate``) or per group of ``by`` (a dict), as ``svyquantile(~y, design, p,
+        ci=TRUE, na.rm=TRUE)`` gives it (``stats.quantiles``)."""
+        from stats.quantiles import quantiles
+
+        n = self.weights.size
+        y = np.asarray(values, dtype=np.float64)
+        if by is None:
+            names: list[Any] = [None]
+            codes = np.zeros(n, dtype=np.intp)
+        else:
+            names, codes, grouped = _labels(by, n, "by")
+            codes = np.where(grouped, codes, -1)
+
+        def group_means(below: FloatArray) -> list[Estimate]:
+            answered = ~np.isnan(below)
+            domain = (codes[:, None] == np.arange(len(names))) & answered[:, None]
+            return self._estimates(np.broadcast_to(below[:, None], domain.shape), domain)
+
+        found = quantiles(y, self.weights, codes, len(names), p, group_means)
+        return found[0] if by is None else dict(zip(names, found, strict=True))
+
     @overload
     def proportions(
         self, values: Any, by: None = None, interval: ShareInterval = ...

@@ -1,6 +1,7 @@
 """How an estimate is written, the one way the pages, the report and results mails write it.
 
-A share is its percentage and its 95 % interval as the interval is, e.g. "4 % (1–13 %)":
+A share is its percentage and its 95 % interval as the interval is, e.g. "4 % (1–13 %)",
+and a median its value and interval, e.g. "12.0 (10.0–15.0)":
 the logit interval is asymmetric near 0 and 100 %, so a "±" would misstate one side. An
 average keeps "6.2 (± 0.3; 5.9–6.5)", its interval being symmetric. Where nothing is known
 of the sampling error (one answer), the text says so instead of showing a margin of 0.
@@ -30,6 +31,8 @@ def figure_parts(e: Estimate | None, kind: str) -> tuple[str, str]:
     main = format_decimal(e.estimate, ONE_DECIMAL)
     if not e.has_margin:
         return main, _("no margin of error from a single answer")
+    if kind == "median":  # Woodruff's interval: answers given, not symmetric
+        return main, f"{format_decimal(e.low, ONE_DECIMAL)}–{format_decimal(e.high, ONE_DECIMAL)}"
     margin = format_decimal(e.high - e.estimate, ONE_DECIMAL)
     low, high = format_decimal(e.low, ONE_DECIMAL), format_decimal(e.high, ONE_DECIMAL)
     return main, f"± {margin}; {low}–{high}"

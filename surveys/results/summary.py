@@ -47,6 +47,8 @@ from surveys.waves.models import Wave
 BREAKDOWNS = ("age", "gender", "municipality", "education")
 MEAN = "mean"
 SHARE = "share"
+#: The median of a number question: less moved than the average by a few large answers.
+MEDIAN = "median"
 
 
 @dataclass(frozen=True)
@@ -242,7 +244,8 @@ def question_blocks(question: Question, answers: Answers, language: str) -> list
         numbers = answers.per_level(_number, np.float64)
         blocks = [Block(MEAN, None, MEAN, [Column(MEAN, "", numbers)], answers, ~np.isnan(numbers))]
         if kind is QuestionType.NUMBER:
-            return blocks
+            median = Column(MEDIAN, _("Median"), numbers)
+            return [*blocks, Block(MEDIAN, None, MEDIAN, [median], answers, ~np.isnan(numbers))]
         low = 0 if kind is QuestionType.SCALE_0_10 else int(question.min_value or 1)
         high = 10 if kind is QuestionType.SCALE_0_10 else int(question.max_value or 5)
         points: list[tuple[Any, str]] = [(p, str(p)) for p in range(low, high + 1)]
@@ -313,6 +316,12 @@ def block_table(
     share = share_interval() if block.kind == SHARE else None
 
     def figures(estimator: CellEstimator) -> list[list[Estimate]]:
+        if block.kind == MEDIAN:
+            return [
+                estimator.quantiles(rows.profiles, rows.frequency, c.values, row_groups,
+                                    len(names), 0.5)
+                for c in shown
+            ]  # fmt: skip
         return [
             estimator.means(rows.profiles, rows.frequency, c.values, row_groups, len(names), share)
             for c in shown

@@ -362,3 +362,27 @@ def test_estimates_refuse_values_of_another_length():
         result.mean([1.0, 2.0])
     with pytest.raises(ValueError, match="2 values for 3"):
         result.proportions(["a", "b", "a"], by=["x", "y"])
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_quartiles_match_svyquantile_with_woodruff_intervals(name):
+    y = numbers(columns(name)["y"])
+    for theirs in expected()[name]["quartiles"]:
+        ours = weighted(name).quantile(y, theirs["p"])
+        assert ours.estimate == theirs["quantile"]  # an answer given, exactly
+        assert (ours.low, ours.high) == (theirs["low"], theirs["high"])
+        assert ours.se == pytest.approx(theirs["se"], rel=1e-9)
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_quartiles_by_group_match_svyquantile_per_group(name):
+    data = columns(name)
+    y = numbers(data["y"])
+    for group, wanted in expected()[name]["quartiles_by"].items():
+        for theirs in wanted:
+            ours = weighted(name).quantile(y, theirs["p"], by=data["grp"])[group]
+            assert (ours.estimate, ours.low, ours.high) == (
+                theirs["quantile"],
+                theirs["low"],
+                theirs["high"],
+            )

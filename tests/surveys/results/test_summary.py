@@ -248,3 +248,31 @@ def test_the_summary_names_the_variables_the_wave_was_weighted_on(client, rated,
         assert claim not in said_before_the_figures
     covers = "covers only chance" if language == "en" else "dækker kun tilfældigheder"
     assert covers in text
+
+
+def test_a_number_question_shows_its_median_with_woodruffs_interval(client, english):
+    """11 answers 1, 2, ..., 11, unweighted. By hand: the median is 6 (the smallest answer
+    with at least half the answers up to it); 6 of 11 are up to 6, se = sqrt(p (1 - p) / 10)
+    = 0.1575, t(10) = 2.228, so the share runs 0.194-0.896, i.e. answers 3 to 10."""
+    install_default_attributes()
+    q = questionnaire()
+    q.pages[0].questions.append(
+        Question(questionnaire=q, key="km", concept="5b0a8c7e-0000-4000-8000-000000000078",
+                 type=QuestionType.NUMBER, text={"da": "Km til arbejde", "en": "Km to work"})
+    )  # fmt: skip
+    wave = closed_wave(questionnaire=q)
+    for km in range(1, 12):
+        response = Response(
+            questionnaire_id=wave.questionnaire_id, wave_id=wave.id, mode=ResponseMode.WEB,
+            attributes={"gender": "f"}, completed_at=wave.closes_at - timedelta(days=1),
+        )  # fmt: skip
+        response.answers.append(Answer(question_key="km", value=km))
+        db.session.add(response)
+    db.session.commit()
+    [km] = [s for s in summarise(wave, "en").questions if s.key == "km"]
+    average, median = (table.rows[0].cells[0] for table in km.overall)
+    assert average.estimate == pytest.approx(6.0)
+    assert (median.estimate, median.low, median.high) == (6, 3, 10)
+    login_staff(client, Role.POLITICIAN, language="en")
+    text = page(client, f"/results/waves/{wave.id}")
+    assert re.search(r'Median</th>\s*<td> 6.0 <span class="moe">\(3.0–10.0\)</span>', text)

@@ -164,11 +164,22 @@ def test_the_summary_figures_per_group_equal_the_weighting_library(method, bound
     )
     assert estimator is not None
     mine = estimator.means(np.arange(n), ones, values, groups, 4)
-    reference = result.mean(values, by=np.where(groups >= 0, groups, np.nan))
+    by_group = np.where(groups >= 0, groups, np.nan)
+    reference = result.mean(values, by=by_group)
     for g in range(4):
         assert mine[g].estimate == pytest.approx(reference[float(g)].estimate, rel=1e-12)
         assert mine[g].se == pytest.approx(reference[float(g)].se, rel=1e-9)
         assert mine[g].n == reference[float(g)].n
+    # the median with svyquantile's interval, both ways
+    medians = estimator.quantiles(np.arange(n), ones, values, groups, 4, 0.5)
+    wanted_medians = result.quantile(values, 0.5, by=by_group)
+    for g in range(4):
+        theirs = wanted_medians[float(g)]
+        assert (medians[g].estimate, medians[g].low, medians[g].high) == (
+            theirs.estimate,
+            theirs.low,
+            theirs.high,
+        )
     # a share (the 0/1 column of one answer) with svyciprop's interval, both ways
     hit = np.where(np.isnan(values), np.nan, (values == 3).astype(float))
     by = np.where(groups >= 0, groups, np.nan)
