@@ -1,6 +1,9 @@
 """A wave's answers as one table for analysts: a row per completed response, with its weight.
 
-The table carries no member id, name or address: a row is known by its response id only.
+The table carries no member id, name or address: a row is known by its response id and a
+pseudonymous member key (``core.digests``) that pairs a member's answers across waves, and
+the weighting's method, variables and targets come with it, so that the margins of error
+can be computed again.
 Each question gives one or more variables (multiple choice: a 0/1 per option; grid: one per
 statement; ranking: a rank per option), each with a label and, where the values are codes,
 value labels, so that CSV, Excel and SPSS (``surveys.results.export_formats``) write the
@@ -18,13 +21,16 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from core.digests import member_pseudonym
 from core.i18n import text_in
 from extensions import db
+from panel.demographics.models import PopulationTable
 from surveys.answering.models import Answer, Response
 from surveys.questionnaires.models import Question, QuestionType
 from surveys.results.models import ResponseWeight, Weighting
 from surveys.results.respondents import respondent_filter
-from surveys.waves.models import Wave
+from surveys.results.weighting import population_targets
+from surveys.waves.models import Invitation, Wave
 
 NUMERIC = "numeric"
 STRING = "string"
@@ -52,6 +58,38 @@ class AnswerTable:
     title: str
     variables: list[Variable]
     rows: list[list[Any]]
+    #: How the weights were made, a line each, so that an analyst can compute the margins
+    #: of error again: method, variables, bounds, population table, and every target.
+    weighting: list[list[Any]] = field(default_factory=list)
+
+
+def weighting_description(weighting: Weighting | None) -> list[list[Any]]:
+    """The weighting of a wave as lines of (what, ...values): ``AnswerTable.weighting``."""
+    if weighting is None:
+        return [[_("Not weighted")]]
+    lines: list[list[Any]] = [
+        [_("Method"), weighting.method.value],
+        [_("Weighted by"), *weighting.attribute_keys],
+        [_("Respondents"), weighting.respondents],
+    ]
+    if weighting.bounds is not None:
+        lines.append([_("Bounds on weight / mean weight"), *weighting.bounds])
+    table = (
+        db.session.get(PopulationTable, weighting.population_table_id)
+        if weighting.population_table_id is not None
+        else None
+    )
+    if table is None:
+        return lines
+    lines.append([_("Population figures"), table.name])
+    targets = population_targets(table, weighting.attribute_keys, weighting.method)
+    for key, value in targets.items():
+        if isinstance(value, dict):  # raking: a margin per variable
+            lines += [[_("Target"), key, level, count] for level, count in value.items()]
+        else:  # post-stratification: a count per cell
+            lines.append([_("Target"), ", ".join(weighting.attribute_keys), ", ".join(key),
+                          value])  # fmt: skip
+    return lines
 
 
 def variable_name(*parts: str) -> str:
@@ -123,6 +161,7 @@ def answer_table(wave: Wave, language: str) -> AnswerTable:
     attribute_keys = list(weighting.attribute_keys) if weighting else []
     base = [
         Variable("response_id", _("Response"), NUMERIC),
+        Variable("member_key", _("Member (a pseudonymous key, the same in every wave)")),
         Variable("mode", _("How the answers were given")),
         *(Variable(variable_name(key), key) for key in attribute_keys),
         Variable("weight", _("Weight"), NUMERIC),
@@ -138,7 +177,14 @@ def answer_table(wave: Wave, language: str) -> AnswerTable:
     else:
         weight_join &= ResponseWeight.weighting_id.is_(None)
     responses = db.session.execute(
-        select(Response.id, Response.mode, Response.attributes, ResponseWeight.weight)
+        select(
+            Response.id,
+            Invitation.member_id,
+            Response.mode,
+            Response.attributes,
+            ResponseWeight.weight,
+        )
+        .outerjoin(Invitation, Invitation.id == Response.invitation_id)
         .outerjoin(ResponseWeight, weight_join)
         .where(*respondent_filter(wave.id))
         .order_by(Response.id)
@@ -151,9 +197,9 @@ def answer_table(wave: Wave, language: str) -> AnswerTable:
     ):
         answers.setdefault(response_id, {})[key] = value
     rows = []
-    for response_id, mode, attributes, weight in responses:
+    for response_id, member_id, mode, attributes, weight in responses:
         given = answers.get(response_id, {})
-        row: list[Any] = [response_id, mode.value]
+        row: list[Any] = [response_id, member_pseudonym(member_id), mode.value]
         row += [(attributes or {}).get(key) for key in attribute_keys]
         row.append(weight)
         for question, readers in per_question:
@@ -161,4 +207,7 @@ def answer_table(wave: Wave, language: str) -> AnswerTable:
             row += [None if value is None else read(value) for _variable, read in readers]
         rows.append(row)
     variables = base + [v for _question, pairs in per_question for v, _read in pairs]
-    return AnswerTable(text_in(wave.questionnaire.title, language) or wave.name, variables, rows)
+    return AnswerTable(
+        text_in(wave.questionnaire.title, language) or wave.name, variables, rows,
+        weighting_description(weighting),
+    )  # fmt: skip

@@ -31,6 +31,15 @@ def answers_csv(table: AnswerTable) -> str:
     return out.getvalue()
 
 
+def weighting_csv(table: AnswerTable) -> str:
+    """How the weights were made (``AnswerTable.weighting``), for those who take the CSV."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for line in table.weighting:
+        writer.writerow(line)
+    return out.getvalue()
+
+
 def answers_xlsx(table: AnswerTable) -> bytes:
     workbook = Workbook()
     sheet = workbook.worksheets[0]
@@ -46,6 +55,9 @@ def answers_xlsx(table: AnswerTable) -> bytes:
             f"{raw.get(number, number)} = {label}" for number, label in v.value_labels.items()
         )
         labels.append([v.name, v.label, values])
+    weighting = workbook.create_sheet(_("Weighting")[:31])
+    for line in table.weighting:
+        weighting.append(line)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -77,6 +89,7 @@ def answers_sav(table: AnswerTable) -> bytes:
                 if v.value_labels
             },
             missing_ranges={v.name: list(v.missing) for v in table.variables if v.missing},
+            note=[" ".join(str(x) for x in line) for line in table.weighting],
         )
         with open(path, "rb") as file:
             return file.read()

@@ -16,7 +16,13 @@ from extensions import db
 from panel.auth import staff_required
 from surveys.publishing.quotes import published_quotes
 from surveys.results.export import answer_table
-from surveys.results.export_formats import answers_csv, answers_sav, answers_xlsx, summary_csv
+from surveys.results.export_formats import (
+    answers_csv,
+    answers_sav,
+    answers_xlsx,
+    summary_csv,
+    weighting_csv,
+)
 from surveys.results.report import report_pdf
 from surveys.results.respondents import min_group
 from surveys.results.summary import breakdown_groups, summarise
@@ -45,10 +51,12 @@ def _download(body: str | bytes, mimetype: str, filename: str) -> Response:
 @staff_required
 def export_answers(wave_id: int, fmt: str) -> ResponseReturnValue:
     wave = _exportable(wave_id)
-    if fmt not in ("csv", "xlsx", "sav"):
+    if fmt not in ("csv", "xlsx", "sav", "weighting.csv"):
         abort(404)
     table = answer_table(wave, current_language())
     name = f"wave-{wave.id}-answers.{fmt}"
+    if fmt == "weighting.csv":
+        return _download(weighting_csv(table), "text/csv; charset=utf-8", name)
     if fmt == "csv":
         return _download(answers_csv(table), "text/csv; charset=utf-8", name)
     if fmt == "xlsx":

@@ -14,7 +14,6 @@ the token being stored anywhere, and a copy of the database reveals no links.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import logging
 import math
@@ -30,6 +29,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Row, Select, func, insert, select, update
 
+from core.digests import keyed_digest
 from core.i18n import text_in
 from extensions import db
 from panel.mail.outbox import Recipient, absolute_url, queue_member_mails
@@ -145,9 +145,7 @@ def personal_token(invitation: Invitation) -> str:
 
 
 def _token(invitation_id: int, invited_at: datetime) -> str:
-    message = f"invitation:{invitation_id}:{invited_at.isoformat()}"
-    key = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
+    return keyed_digest(f"invitation:{invitation_id}:{invited_at.isoformat()}")
 
 
 def _hash(token: str) -> str:

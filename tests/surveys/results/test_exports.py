@@ -25,8 +25,9 @@ from surveys.questionnaires.models import Option, Question, QuestionType
 from surveys.results.models import WeightingMethod
 from surveys.results.summary import summarise
 from surveys.results.weighting import weight_wave
-from surveys.waves.models import Wave
+from surveys.waves.models import Invitation, Wave
 from tests.factories.results import answer, closed_wave, population, questionnaire
+from tests.factories.waves import members
 from tests.helpers import login_as, login_staff
 
 CONCEPT = "5b0a8c7e-0000-4000-8000-0000000000"
@@ -106,10 +107,10 @@ def test_the_answers_csv_has_a_row_per_response_with_weights_and_no_member(clien
         client, f"/staff/exports/{wave.id}/answers.csv").decode())))  # fmt: skip
     assert len(rows) == 41
     header = list(rows[0])
-    assert header[:4] == ["response_id", "mode", "gender", "weight"]
+    assert header[:5] == ["response_id", "member_key", "mode", "gender", "weight"]
     assert {"ways_car", "ways_bike", "grid_roads", "grid_trains", "rank_price", "rank_speed",
             "score", "wish"} <= set(header)  # fmt: skip
-    assert not any("member" in h or "email" in h or "name" in h for h in header)
+    assert not any(h == "member_id" or "email" in h or "name" in h for h in header)
     women = [r for r in rows if r["gender"] == "f"]
     men = [r for r in rows if r["gender"] == "m"]
     # 21 women stand for 600, 20 men for 400
@@ -127,9 +128,18 @@ def test_the_answers_csv_has_a_row_per_response_with_weights_and_no_member(clien
 def test_the_excel_file_has_the_answers_and_a_sheet_of_labels(client, wave):
     login_staff(client, language="en")
     book = load_workbook(io.BytesIO(download(client, f"/staff/exports/{wave.id}/answers.xlsx")))
-    answers, variables = book.worksheets
+    answers, variables, weighting = book.worksheets
+    lines = [[x for x in r if x is not None] for r in weighting.values]
+    assert lines[0] == ["Method", "rake"] and lines[1] == ["Weighted by", "gender"]
+    assert ["Target", "gender", "f", 600] in lines and ["Target", "gender", "m", 400] in lines
     rows = list(answers.values)
-    assert len(rows) == 42 and rows[0][:4] == ("response_id", "mode", "gender", "weight")
+    assert len(rows) == 42 and rows[0][:5] == (
+        "response_id",
+        "member_key",
+        "mode",
+        "gender",
+        "weight",
+    )
     full = next(r for r in rows[1:] if r[0] == wave.full_response_id)
     assert full[rows[0].index("grid_roads")] == "good"
     labels = {r[0]: r[1:] for r in variables.values}
@@ -225,3 +235,28 @@ def test_the_politicians_summary_has_no_export_links_but_staff_see_them(app, cli
     login_staff(staff)
     page = staff.get(f"/results/waves/{wave.id}").get_data(as_text=True)
     assert f"/staff/exports/{wave.id}/answers.sav" in page
+
+
+def test_a_members_key_is_the_same_in_every_waves_export(client, app):
+    """So that an analyst can pair answers across waves (change over time) without ids."""
+    install_default_attributes()
+    [ann, bo] = members(2)
+    exports = []
+    for name in ("Spring 2027", "Autumn 2027"):
+        wave = closed_wave(name, questionnaire=questionnaire(name))
+        for member in (ann, bo):
+            invitation = Invitation(wave_id=wave.id, member_id=member.id, stratum="[]")
+            db.session.add(invitation)
+            db.session.flush()
+            db.session.add(Response(
+                questionnaire_id=wave.questionnaire_id, wave_id=wave.id,
+                invitation_id=invitation.id, mode=ResponseMode.WEB, attributes={"gender": "f"},
+                completed_at=wave.closes_at - timedelta(days=1),
+            ))  # fmt: skip
+        db.session.commit()
+        login_staff(client)
+        rows = list(csv.DictReader(io.StringIO(download(
+            client, f"/staff/exports/{wave.id}/answers.csv").decode())))  # fmt: skip
+        exports.append([r["member_key"] for r in rows])
+    assert exports[0] == exports[1] and len(set(exports[0])) == 2
+    assert str(ann.id) not in exports[0] and str(bo.id) not in exports[0]
