@@ -1,8 +1,8 @@
 """Questionnaires: versions, pages, questions and options.
 
 Every text a citizen sees is stored per language as JSON, ``{"da": "...", "en": "..."}``;
-the languages a questionnaire offers are listed on it, and
-``surveys.questionnaires.operations.questions`` knows which texts each question type needs.
+the languages a questionnaire offers are listed on it. What each question type means (its
+settings, checks, answers, exports) lives in ``surveys.questionnaires.types``.
 """
 
 from __future__ import annotations
@@ -32,10 +32,7 @@ from core.errors import InvalidTransition
 from extensions import Base, value_enum
 
 if TYPE_CHECKING:
-    pass
-
-#: Per-language text, e.g. {"da": "Hvor ofte ...", "en": "How often ..."}.
-
+    from surveys.questionnaires.types import QuestionKind
 
 #: Per-language text, e.g. {"da": "Hvor ofte ...", "en": "How often ..."}.
 Texts = dict[str, str]
@@ -191,7 +188,7 @@ class Page(Base):
 
 
 class Question(Base):
-    """One question. Which settings apply depends on the type (see ``operations``)."""
+    """One question. Which settings apply depends on the type (see ``kind``)."""
 
     __tablename__ = "question"
     __table_args__ = (
@@ -258,6 +255,13 @@ class Question(Base):
         order_by="Option.position",
         collection_class=ordering_list("position"),
     )
+
+    @property
+    def kind(self) -> QuestionKind:
+        """What the question's type knows: settings, checks, answers, exports, summary."""
+        from surveys.questionnaires.types import kind_of  # the types are built on this module
+
+        return kind_of(self.type)
 
     @property
     def choices(self) -> list[Option]:
