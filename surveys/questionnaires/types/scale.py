@@ -114,7 +114,7 @@ class Rating(ScaleKind):
         return {**ends, **super().form_fields(languages)}
 
     def from_form(self, name: str, data: Any) -> Any:
-        return float(data) if name == "min_value" else data
+        return float(data) if name == "min_value" else super().from_form(name, data)
 
     def to_form(self, name: str, value: Any) -> Any:
         if name == "min_value":
