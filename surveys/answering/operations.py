@@ -47,13 +47,11 @@ from surveys.questionnaires.models import (
     Page,
     Question,
     Questionnaire,
-    QuestionType,
 )
 from surveys.questionnaires.questions import option_order
 from surveys.waves.models import Invitation
 
 log = logging.getLogger(__name__)
-T = QuestionType
 
 
 class AnsweringClosed(Refusal):
@@ -287,7 +285,7 @@ def missing_answers(response: Response) -> Incomplete | None:
         missing = [
             q.key
             for q in shown_questions(page, answers)
-            if q.required and q.type is not T.INFORMATION and q.key not in answers
+            if q.required and q.kind.answerable and q.key not in answers
         ]
         if missing:
             return Incomplete(page, missing)
