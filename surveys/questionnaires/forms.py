@@ -181,8 +181,9 @@ def _option_lines(text: str, languages: list[str], what: str) -> list[tuple[str,
 
 
 class QuestionForm(_LanguageForm):
-    question_type: QuestionType = QuestionType.SHORT_TEXT
-    kind: QuestionKind = kind_of(QuestionType.SHORT_TEXT)
+    #: Set by ``question_form``: the type the form is for, and what that type knows.
+    question_type: ClassVar[QuestionType]
+    kind: ClassVar[QuestionKind]
     key = StringField(_l("Key"), validators=[Optional(), Length(max=40)])
     required = BooleanField(_l("An answer is required"))
     condition = StringField(_l("Show the question only when"), validators=[Optional()])

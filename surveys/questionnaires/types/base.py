@@ -113,6 +113,10 @@ class QuestionKind:
         ``questions.check_question``), or None."""
         return None
 
+    def points(self, question: Question) -> range:
+        """The points of a scale, lowest first; empty for a type that is not a scale."""
+        return range(0)
+
     # --- the answering pages --------------------------------------------------------------
 
     def read(self, question: Question, form: Any) -> Any:

@@ -39,12 +39,9 @@ DONT_KNOW_LABELS = {"da": "Ved ikke", "en": "Don't know"}
 
 
 class ScaleKind(QuestionKind):
-    """Points from ``points(question)``; the ends carry the labels."""
+    """Points from ``points(question)`` (each scale says which); the ends carry the labels."""
 
     summary = SummaryKind.SCALE
-
-    def points(self, question: Question) -> range:
-        raise NotImplementedError
 
     def parse(self, question: Question, raw: str) -> Any:
         if question.dont_know and raw == DONT_KNOW:
