@@ -8,6 +8,8 @@ settings, checks, answers, exports) lives in ``surveys.questionnaires.types``.
 from __future__ import annotations
 
 import enum
+import logging
+import secrets
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -33,6 +35,8 @@ from extensions import Base, value_enum
 
 if TYPE_CHECKING:
     from surveys.questionnaires.types import QuestionKind
+
+log = logging.getLogger(__name__)
 
 #: Per-language text, e.g. {"da": "Hvor ofte ...", "en": "How often ..."}.
 Texts = dict[str, str]
@@ -140,6 +144,22 @@ class Questionnaire(Base):
     def can_be_sent(self) -> bool:
         """Complete and checked (ready) or already sent (in use); see ``SENDABLE``."""
         return self.state in SENDABLE
+
+    def toggle_public_link(self) -> bool:
+        """Open the public link with a new address, or close it; True if opened.
+
+        Closing forgets the address, so a link passed around after a consultation ends leads
+        nowhere, and reopening gives a new one. Only a questionnaire that can be sent opens.
+        """
+        if self.public_token is not None:
+            self.public_token = None
+        elif not self.can_be_sent:
+            raise InvalidTransition(_("This questionnaire does not take answers now."))
+        else:
+            self.public_token = secrets.token_urlsafe(16)
+        log.info("questionnaire %s public link %s", self.id,
+                 "opened" if self.public_token else "closed")  # fmt: skip
+        return self.public_token is not None
 
     def _move(self, allowed: tuple[QuestionnaireState, ...], to: QuestionnaireState) -> None:
         if self.state not in allowed:

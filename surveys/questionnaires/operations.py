@@ -16,11 +16,9 @@ from copy import copy
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 
 from core.errors import Refusal
 from extensions import db
-from surveys.answering.models import Response
 from surveys.questionnaires.conditions import ConditionError, parse, references, validate
 from surveys.questionnaires.models import (
     Option,
@@ -40,6 +38,7 @@ from surveys.questionnaires.questions import (
     check_question,
     missing_translations,
 )
+from surveys.questionnaires.signals import response_counts
 from surveys.questionnaires.types import kind_of
 
 logger = logging.getLogger(__name__)
@@ -60,8 +59,7 @@ def _renumber(items: list[Any]) -> None:
 def has_responses(questionnaire: Questionnaire) -> bool:
     if questionnaire.id is None:
         return False
-    count = select(func.count()).where(Response.questionnaire_id == questionnaire.id)
-    return bool(db.session.scalar(count))
+    return response_counts([questionnaire.id]).get(questionnaire.id, 0) > 0
 
 
 def ensure_editable(questionnaire: Questionnaire) -> None:
