@@ -111,7 +111,9 @@ class Rating(ScaleKind):
         return {**ends, **super().form_fields(languages)}
 
     def from_form(self, name: str, data: Any) -> Any:
-        return float(data) if name == "min_value" else super().from_form(name, data)
+        if name == "min_value":  # the radio buttons' "0" or "1"; none chosen: the check says so
+            return None if data is None else float(data)
+        return super().from_form(name, data)
 
     def to_form(self, name: str, value: Any) -> Any:
         if name == "min_value":
