@@ -17,6 +17,23 @@ FORBIDDEN = {
     "surveys": {"api"},
 }
 
+#: Folders inside a package and the modules they must never import: the questionnaires (and
+#: their question types) know nothing of the answers and results built on them.
+FORBIDDEN_INSIDE = {
+    "surveys/questionnaires": ("surveys.answering", "surveys.results"),
+}
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module)
+    return found
+
 
 def imported_packages(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -38,10 +55,25 @@ def test_no_package_imports_what_builds_on_it(package):
     assert {path: names for path, names in offending.items() if names} == {}
 
 
+@pytest.mark.parametrize("folder", sorted(FORBIDDEN_INSIDE))
+def test_no_folder_imports_what_builds_on_it(folder):
+    forbidden = FORBIDDEN_INSIDE[folder]
+    offending = {
+        str(path.relative_to(ROOT)): sorted(
+            module
+            for module in imported_modules(path)
+            if any(module == name or module.startswith(name + ".") for name in forbidden)
+        )
+        for path in (ROOT / folder).rglob("*.py")
+    }
+    assert {path: names for path, names in offending.items() if names} == {}
+
+
 def test_the_check_sees_an_import_written_inside_a_function(tmp_path):
     source = tmp_path / "module.py"
     source.write_text("def f():\n    from surveys.answering.models import Response\n")
     assert imported_packages(source) == {"surveys"}
+    assert imported_modules(source) == {"surveys.answering.models"}
 
 
 def test_no_folder_holds_more_than_fifteen_modules():

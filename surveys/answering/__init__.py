@@ -6,6 +6,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from surveys.answering.operations import count_responses
+    from surveys.questionnaires.signals import responses_counted
+
+    responses_counted.connect(count_responses, weak=False)  # connecting again changes nothing
     from surveys.answering.entry_views import bp as entry
     from surveys.answering.views import bp as answering
     from surveys.answering.views import public_bp as public_answering

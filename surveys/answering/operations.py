@@ -24,14 +24,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import secrets
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -47,13 +46,11 @@ from surveys.questionnaires.models import (
     Page,
     Question,
     Questionnaire,
-    QuestionType,
 )
 from surveys.questionnaires.questions import option_order
 from surveys.waves.models import Invitation
 
 log = logging.getLogger(__name__)
-T = QuestionType
 
 
 class AnsweringClosed(Refusal):
@@ -152,22 +149,12 @@ def start_public_response(
     return response
 
 
-def toggle_public_link(questionnaire: Questionnaire) -> bool:
-    """Open the questionnaire's public link with a new address, or close it; True if opened.
-
-    Closing forgets the address, so a link passed around after a consultation ends leads
-    nowhere, and reopening gives a new one.
-    """
-    if questionnaire.public_token is not None:
-        questionnaire.public_token = None
-    elif not questionnaire.can_be_sent:
-        raise AnsweringClosed(_("This questionnaire does not take answers now."))
-    else:
-        questionnaire.public_token = secrets.token_urlsafe(16)
-    db.session.commit()
-    log.info("questionnaire %s public link %s", questionnaire.id,
-             "opened" if questionnaire.public_token else "closed")  # fmt: skip
-    return questionnaire.public_token is not None
+def count_responses(_sender: Any, questionnaire_ids: Collection[int] | None) -> dict[int, int]:
+    """Answers ``surveys.questionnaires.signals.responses_counted``: responses per questionnaire."""
+    query = select(Response.questionnaire_id, func.count()).group_by(Response.questionnaire_id)
+    if questionnaire_ids is not None:
+        query = query.where(Response.questionnaire_id.in_(questionnaire_ids))
+    return {questionnaire_id: number for questionnaire_id, number in db.session.execute(query)}
 
 
 def find_public_response(token: str) -> Response | None:
@@ -287,7 +274,7 @@ def missing_answers(response: Response) -> Incomplete | None:
         missing = [
             q.key
             for q in shown_questions(page, answers)
-            if q.required and q.type is not T.INFORMATION and q.key not in answers
+            if q.required and q.kind.answerable and q.key not in answers
         ]
         if missing:
             return Incomplete(page, missing)

@@ -233,20 +233,11 @@ def _submit(link: Link, page: Any, language: str, answers: dict[str, Any]) -> Re
 
 def _raw_values(questions: list[Any], errors: dict[str, list[str]]) -> dict[str, Any]:
     """What the respondent typed into questions with errors, so they can correct it."""
-    raw: dict[str, Any] = {}
-    for question in questions:
-        if question.key not in errors:
-            continue
-        if question.type.value == "multiple_choice":
-            raw[question.key] = request.form.getlist(question.key)
-        elif question.type.value in ("grid", "ranking"):
-            prefix = f"{question.key}."
-            raw[question.key] = {
-                k[len(prefix) :]: v for k, v in request.form.items() if k.startswith(prefix) and v
-            }
-        else:
-            raw[question.key] = request.form.get(question.key, "")
-    return raw
+    return {
+        question.key: question.kind.typed(question, request.form)
+        for question in questions
+        if question.key in errors
+    }
 
 
 def done_page(link: Link) -> ResponseReturnValue:

@@ -25,7 +25,7 @@ from panel.members.models import Member
 from surveys.answering.models import Answer, Response, ResponseMode
 from surveys.demo.questionnaire import AGREE
 from surveys.questionnaires.conditions import visible
-from surveys.questionnaires.models import Questionnaire, QuestionType
+from surveys.questionnaires.models import Questionnaire
 from surveys.questionnaires.questions import option_order
 from surveys.waves.models import Invitation, Wave
 
@@ -202,7 +202,7 @@ def _visible_answers(
         if not visible(page.condition, answers):
             continue
         for question in page.questions:
-            if question.type is QuestionType.INFORMATION:
+            if not question.kind.answerable:
                 continue
             value = values[question.key][i]
             if value is not None and visible(question.condition, answers):

@@ -17,16 +17,15 @@ from core.i18n import text_in
 from extensions import db
 from surveys.answering.models import Answer, Response
 from surveys.publishing.models import Quote
-from surveys.questionnaires.models import Question, QuestionType
+from surveys.questionnaires.models import Question
 from surveys.results.respondents import respondent_filter
 from surveys.waves.models import Wave
 
 log = logging.getLogger(__name__)
-FREE_TEXT = (QuestionType.SHORT_TEXT, QuestionType.LONG_TEXT)
 
 
 def free_text_questions(wave: Wave) -> list[Question]:
-    return [q for q in wave.questionnaire.questions if q.type in FREE_TEXT]
+    return [q for q in wave.questionnaire.questions if q.kind.free_text]
 
 
 @dataclass(frozen=True)

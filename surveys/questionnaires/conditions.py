@@ -23,7 +23,6 @@ import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
@@ -367,8 +366,6 @@ def _comparisons(node: Node) -> list[Compare | Selected]:
 
 
 def _check_type(comparison: Compare | Selected, question: Question, name: str) -> None:
-    from surveys.questionnaires.models import QuestionType as T
-
     def refuse(reason: str) -> ConditionError:
         return ConditionError(
             _(
@@ -379,13 +376,13 @@ def _check_type(comparison: Compare | Selected, question: Question, name: str) -
             )
         )
 
-    if question.type in (T.INFORMATION, T.GRID, T.RANKING):
+    kind = question.kind
+    if not kind.comparable:
         raise refuse(_("its answers cannot be compared."))
-    codes = {o.code for o in question.choices}
     if isinstance(comparison, Selected):
-        if question.type not in (T.SINGLE_CHOICE, T.MULTIPLE_CHOICE):
+        if not kind.selectable:
             raise refuse(_("selected() only works with choice questions."))
-        if comparison.code not in codes:
+        if comparison.code not in {o.code for o in question.choices}:
             raise refuse(_("it has no option “%(code)s”.", code=comparison.code))
         return
     value, op = comparison.value, comparison.op
@@ -393,26 +390,6 @@ def _check_type(comparison: Compare | Selected, question: Question, name: str) -
         if op not in ("=", "!="):
             raise refuse(_("only = and != can test for an empty answer."))
         return
-    if question.type is T.MULTIPLE_CHOICE:
-        raise refuse(_("use selected() with a multiple-choice question."))
-    if question.type is T.SINGLE_CHOICE:
-        if op not in ("=", "!="):
-            raise refuse(_("options can only be compared with = and !=."))
-        if value not in codes:
-            raise refuse(_("it has no option “%(code)s”.", code=value))
-    elif question.type in (T.NUMBER, T.RATING, T.SCALE_0_10):
-        if isinstance(value, str):
-            raise refuse(_("its answer is a number, so compare it with a number."))
-    elif question.type is T.DATE:
-        if not isinstance(value, str) or not _is_date(value):
-            raise refuse(_("compare a date with a date written 'YYYY-MM-DD'."))
-    elif not isinstance(value, str):
-        raise refuse(_("its answer is text, so compare it with text in quotes."))
-
-
-def _is_date(value: str) -> bool:
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        return False
-    return len(value) == 10
+    problem = kind.comparison_problem(question, op, value)
+    if problem is not None:
+        raise refuse(problem)

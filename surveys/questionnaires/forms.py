@@ -3,7 +3,7 @@
 Texts a citizen sees are asked once per language the questionnaire offers, so the design,
 page and question forms are built per questionnaire: ``design_form(languages)`` and
 ``question_form(type, languages)`` add one field per language (``title_da``, ``title_en``,
-...), and the question form only the settings its type uses (``questions.SETTINGS``).
+...), and the question form only the fields its type makes (``QuestionKind.form_fields``).
 Options are typed one per line, ``code|Danish label|English label`` (the labels in the
 order of the questionnaire's languages), so the builder works without JavaScript.
 """
@@ -20,8 +20,6 @@ from wtforms import (
     BooleanField,
     DateField,
     Field,
-    FloatField,
-    IntegerField,
     RadioField,
     StringField,
     TextAreaField,
@@ -30,23 +28,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from surveys.questionnaires.models import Question, QuestionType, Texts
-from surveys.questionnaires.questions import SETTINGS, WITH_CHOICES
+from surveys.questionnaires.types import KINDS, QuestionKind, kind_of
+from surveys.questionnaires.types.fields import TEXT_SETTINGS, language_fields
 
-T = QuestionType
 #: The question types in the order the type picker offers them, with their names for staff.
-TYPE_NAMES = {
-    T.SINGLE_CHOICE: _l("Single choice (radio buttons or a dropdown)"),
-    T.MULTIPLE_CHOICE: _l("Multiple choice"),
-    T.RATING: _l("Rating scale (e.g. 1-5)"),
-    T.SCALE_0_10: _l("Scale from 0 to 10"),
-    T.GRID: _l("Grid (several statements on one scale)"),
-    T.RANKING: _l("Ranking"),
-    T.NUMBER: _l("Number"),
-    T.DATE: _l("Date"),
-    T.SHORT_TEXT: _l("Short text"),
-    T.LONG_TEXT: _l("Long text"),
-    T.INFORMATION: _l("Information text (nothing to answer)"),
-}
+TYPE_NAMES = {kind.type: kind.name for kind in KINDS}
 #: Texts shown to citizens, asked in every offered language: (name, label, help, long?).
 CITIZEN_FIELDS = (
     ("title", _l("Title"), None, False),
@@ -96,10 +82,6 @@ CHECKLIST_FIELDS = (
 )
 
 
-def language_label(label: Any, language: str) -> str:
-    return f"{label} ({language})"
-
-
 class _LanguageForm(FlaskForm):
     """A form with fields per language, named ``<name>_<language>``."""
 
@@ -122,10 +104,8 @@ class _LanguageForm(FlaskForm):
 
 
 def _add_texts(cls: type, name: str, label: Any, languages: list[str], long: bool) -> None:
-    kind = TextAreaField if long else StringField
-    for lang in languages:
-        field = kind(language_label(label, lang), validators=[Optional(), Length(max=5000)])
-        setattr(cls, f"{name}_{lang}", field)
+    for field_name, field in language_fields(name, label, languages, long).items():
+        setattr(cls, field_name, field)
 
 
 def parse_languages(text: str) -> list[str]:
@@ -201,7 +181,9 @@ def _option_lines(text: str, languages: list[str], what: str) -> list[tuple[str,
 
 
 class QuestionForm(_LanguageForm):
-    question_type: QuestionType = T.SHORT_TEXT
+    #: Set by ``question_form``: the type the form is for, and what that type knows.
+    question_type: ClassVar[QuestionType]
+    kind: ClassVar[QuestionKind]
     key = StringField(_l("Key"), validators=[Optional(), Length(max=40)])
     required = BooleanField(_l("An answer is required"))
     condition = StringField(_l("Show the question only when"), validators=[Optional()])
@@ -214,43 +196,33 @@ class QuestionForm(_LanguageForm):
 
     def settings(self) -> dict[str, Any]:
         """The keyword arguments of add_question / update_question that this form sets."""
-        kind = self.question_type
+        kind = self.kind
         values: dict[str, Any] = {"text": self.texts_data("text"), "hint": self.texts_data("hint")}
         values["condition"] = (self.condition.data or "").strip() or None
-        if kind is not T.INFORMATION:
+        if kind.answerable:
             values["required"] = bool(self.required.data)
             values["validation_message"] = self.texts_data("validation_message")
-        for name in SETTINGS[kind]:
-            if name in ("low_label", "high_label"):
+        for name in kind.settings:
+            if name in TEXT_SETTINGS:
                 values[name] = self.texts_data(name)
-            elif name == "pattern":
-                values[name] = (self.pattern.data or "").strip() or None
-            elif name == "min_value" and kind is T.RATING:
-                values[name] = float(self.min_value.data)
             else:
-                values[name] = self[name].data
-        if kind in WITH_CHOICES:
+                values[name] = kind.from_form(name, self[name].data)
+        if kind.has_choices:
             values["options"] = _option_lines(self.options.data or "", self.languages, "")
-        if kind is T.GRID:
+        if kind.has_statements:
             values["statements"] = _option_lines(self.statements.data or "", self.languages, "")
         return values
 
     def fill(self, question: Question) -> None:
         """Show an existing question's settings in the form."""
         self.key.data = question.key
-        for name in ("text", "hint", "validation_message", "low_label", "high_label"):
+        for name in ("text", "hint", "validation_message", *TEXT_SETTINGS):
             self.fill_texts(name, getattr(question, name))
         self.required.data = question.required
         self.condition.data = question.condition or ""
-        for name in SETTINGS[question.type]:
-            if name in ("low_label", "high_label"):
-                continue
-            value = getattr(question, name)
-            if name == "min_value" and question.type is T.RATING:
-                value = str(int(value or 0))
-            elif name == "max_value" and question.type is T.RATING:
-                value = int(value or 5)
-            self[name].data = value if value is not None else None
+        for name in question.kind.settings:
+            if name not in TEXT_SETTINGS:
+                self[name].data = question.kind.to_form(name, getattr(question, name))
         if "options" in self:
             self.options.data = _lines(question.choices, self.languages)
         if "statements" in self:
@@ -276,58 +248,15 @@ def question_form(kind: QuestionType, languages: list[str], **kwargs: Any) -> Qu
     class Form(QuestionForm):
         pass
 
-    Form.languages, Form.question_type = list(languages), kind
-    _add_texts(Form, "text", _l("Question") if kind is not T.INFORMATION else _l("Text"),
-               languages, True)  # fmt: skip
+    question_kind = kind_of(kind)
+    Form.languages, Form.question_type, Form.kind = list(languages), kind, question_kind
+    _add_texts(Form, "text", question_kind.text_label, languages, True)
     _add_texts(Form, "hint", _l("Help text"), languages, False)
-    if kind is not T.INFORMATION:
+    if question_kind.answerable:
         _add_texts(Form, "validation_message", _l("Message when an answer is not valid"),
                    languages, False)  # fmt: skip
-    settings = SETTINGS[kind]
-    optional = [Optional()]
-    if "display" in settings:
-        Form.display = RadioField(
-            _l("Show the options as"),
-            choices=[
-                SelectChoice("radio", _l("Radio buttons")),
-                SelectChoice("dropdown", _l("A dropdown list")),
-            ],
-            default="radio",
-        )
-    if kind in WITH_CHOICES:
-        label = _l("Scale points") if kind is T.GRID else _l("Options")
-        Form.options = TextAreaField(label, validators=[DataRequired()])
-    if kind is T.GRID:
-        Form.statements = TextAreaField(_l("Statements"), validators=[DataRequired()])
-    if "randomise_options" in settings:
-        Form.randomise_options = BooleanField(_l("Show the options in random order"))
-    if "min_selections" in settings:
-        Form.min_selections = IntegerField(_l("Choose at least"), validators=optional)
-        Form.max_selections = IntegerField(_l("Choose at most"), validators=optional)
-    if kind is T.RATING:
-        Form.min_value = RadioField(
-            _l("The scale starts at"),
-            choices=[SelectChoice("1", "1"), SelectChoice("0", "0")],
-            default="1",
-        )
-        Form.max_value = IntegerField(
-            _l("The scale ends at"), validators=[InputRequired()], default=5
-        )
-    elif "min_value" in settings:
-        Form.min_value = FloatField(_l("Lowest allowed number"), validators=optional)
-        Form.max_value = FloatField(_l("Highest allowed number"), validators=optional)
-    if "whole_numbers" in settings:
-        Form.whole_numbers = BooleanField(_l("Whole numbers only"))
-    if "low_label" in settings:
-        _add_texts(Form, "low_label", _l("Label of the lowest point"), languages, False)
-        _add_texts(Form, "high_label", _l("Label of the highest point"), languages, False)
-    if "dont_know" in settings:
-        Form.dont_know = BooleanField(_l("Offer “Don't know”"))
-    if "pattern" in settings:
-        Form.pattern = StringField(
-            _l("The answer must match (regular expression)"),
-            validators=[Optional(), Length(max=500)],
-        )
+    for name, field in question_kind.form_fields(languages).items():
+        setattr(Form, name, field)
     return Form(**kwargs)
 
 

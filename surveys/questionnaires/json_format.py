@@ -18,7 +18,7 @@ from core.errors import Refusal
 from extensions import db
 from surveys.questionnaires.models import Question, Questionnaire, QuestionType
 from surveys.questionnaires.operations import add_page, add_question, create_questionnaire
-from surveys.questionnaires.questions import SETTINGS, WITH_CHOICES
+from surveys.questionnaires.types import kind_of
 
 FORMAT = "borgerpanel-questionnaire"
 FORMAT_VERSION = 1
@@ -59,12 +59,13 @@ def _export_question(question: Question) -> dict[str, Any]:
     data: dict[str, Any] = {name: getattr(question, name) for name in QUESTION_FIELDS}
     data["type"] = question.type.value
     data["validation_message"] = dict(question.validation_message)
-    for name in SETTINGS[question.type]:
+    kind = question.kind
+    for name in kind.settings:
         value = getattr(question, name)
         data[name] = _number(value) if name in ("min_value", "max_value") else value
-    if question.type in WITH_CHOICES:
+    if kind.has_choices:
         data["options"] = [{"code": o.code, "label": dict(o.label)} for o in question.choices]
-    if question.type is QuestionType.GRID:
+    if kind.has_statements:
         data["statements"] = [{"code": o.code, "label": dict(o.label)} for o in question.statements]
     return data
 
@@ -169,15 +170,15 @@ def _import_page(questionnaire: Questionnaire, data: Any, where: str) -> None:
         at = f"{where}.questions[{number}]"
         _expect(question, dict, at)
         try:
-            kind = QuestionType(question.get("type"))
+            kind = kind_of(QuestionType(question.get("type")))
         except ValueError:
             raise QuestionnaireImportError(
                 _("%(where)s: unknown question type “%(type)s”.", where=at,
                   type=question.get("type"))
             ) from None  # fmt: skip
-        allowed = {*QUESTION_FIELDS, "validation_message", *SETTINGS[kind]}
-        allowed |= {"options"} if kind in WITH_CHOICES else set()
-        allowed |= {"statements"} if kind is QuestionType.GRID else set()
+        allowed = {*QUESTION_FIELDS, "validation_message", *kind.settings}
+        allowed |= {"options"} if kind.has_choices else set()
+        allowed |= {"statements"} if kind.has_statements else set()
         _only(question, allowed, at)
         fields = dict(question)
         fields.pop("type")
@@ -196,7 +197,7 @@ def _import_page(questionnaire: Questionnaire, data: Any, where: str) -> None:
             for o in _expect(fields.pop("statements", []), list, f"{at}.statements")
         ]
         try:
-            add_question(page, kind, options=options, statements=statements, **fields)
+            add_question(page, kind.type, options=options, statements=statements, **fields)
         except (TypeError, ValueError, AttributeError) as error:
             key = question.get("key")
             raise QuestionnaireImportError(f"{at} ({key}): {error}") from None

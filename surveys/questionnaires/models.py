@@ -1,13 +1,15 @@
 """Questionnaires: versions, pages, questions and options.
 
 Every text a citizen sees is stored per language as JSON, ``{"da": "...", "en": "..."}``;
-the languages a questionnaire offers are listed on it, and
-``surveys.questionnaires.operations.questions`` knows which texts each question type needs.
+the languages a questionnaire offers are listed on it. What each question type means (its
+settings, checks, answers, exports) lives in ``surveys.questionnaires.types``.
 """
 
 from __future__ import annotations
 
 import enum
+import logging
+import secrets
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -32,10 +34,9 @@ from core.errors import InvalidTransition
 from extensions import Base, value_enum
 
 if TYPE_CHECKING:
-    pass
+    from surveys.questionnaires.types import QuestionKind
 
-#: Per-language text, e.g. {"da": "Hvor ofte ...", "en": "How often ..."}.
-
+log = logging.getLogger(__name__)
 
 #: Per-language text, e.g. {"da": "Hvor ofte ...", "en": "How often ..."}.
 Texts = dict[str, str]
@@ -144,6 +145,22 @@ class Questionnaire(Base):
         """Complete and checked (ready) or already sent (in use); see ``SENDABLE``."""
         return self.state in SENDABLE
 
+    def toggle_public_link(self) -> bool:
+        """Open the public link with a new address, or close it; True if opened.
+
+        Closing forgets the address, so a link passed around after a consultation ends leads
+        nowhere, and reopening gives a new one. Only a questionnaire that can be sent opens.
+        """
+        if self.public_token is not None:
+            self.public_token = None
+        elif not self.can_be_sent:
+            raise InvalidTransition(_("This questionnaire does not take answers now."))
+        else:
+            self.public_token = secrets.token_urlsafe(16)
+        log.info("questionnaire %s public link %s", self.id,
+                 "opened" if self.public_token else "closed")  # fmt: skip
+        return self.public_token is not None
+
     def _move(self, allowed: tuple[QuestionnaireState, ...], to: QuestionnaireState) -> None:
         if self.state not in allowed:
             raise InvalidTransition(_("The questionnaire cannot change to that state now."))
@@ -191,7 +208,7 @@ class Page(Base):
 
 
 class Question(Base):
-    """One question. Which settings apply depends on the type (see ``operations``)."""
+    """One question. Which settings apply depends on the type (see ``kind``)."""
 
     __tablename__ = "question"
     __table_args__ = (
@@ -258,6 +275,13 @@ class Question(Base):
         order_by="Option.position",
         collection_class=ordering_list("position"),
     )
+
+    @property
+    def kind(self) -> QuestionKind:
+        """What the question's type knows: settings, checks, answers, exports, summary."""
+        from surveys.questionnaires.types import kind_of  # the types are built on this module
+
+        return kind_of(self.type)
 
     @property
     def choices(self) -> list[Option]:

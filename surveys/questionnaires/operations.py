@@ -16,11 +16,9 @@ from copy import copy
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 
 from core.errors import Refusal
 from extensions import db
-from surveys.answering.models import Response
 from surveys.questionnaires.conditions import ConditionError, parse, references, validate
 from surveys.questionnaires.models import (
     Option,
@@ -36,11 +34,12 @@ from surveys.questionnaires.questions import (
     COMMON,
     DEFAULTS,
     LANGUAGE_PATTERN,
-    SETTINGS,
     QuestionError,
     check_question,
     missing_translations,
 )
+from surveys.questionnaires.signals import response_counts
+from surveys.questionnaires.types import kind_of
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +59,7 @@ def _renumber(items: list[Any]) -> None:
 def has_responses(questionnaire: Questionnaire) -> bool:
     if questionnaire.id is None:
         return False
-    count = select(func.count()).where(Response.questionnaire_id == questionnaire.id)
-    return bool(db.session.scalar(count))
+    return response_counts([questionnaire.id]).get(questionnaire.id, 0) > 0
 
 
 def ensure_editable(questionnaire: Questionnaire) -> None:
@@ -152,6 +150,7 @@ def add_question(
     questionnaire = page.questionnaire
     ensure_editable(questionnaire)
     kind = QuestionType(type)
+    initial = kind_of(kind).initial
     question = Question(
         questionnaire=questionnaire,
         key=key or next_key(questionnaire),
@@ -161,12 +160,8 @@ def add_question(
         hint={},
         required=False,
         validation_message={},
-        **{name: copy(value) for name, value in DEFAULTS.items()},
+        **{name: copy(value) for name, value in {**DEFAULTS, **initial}.items()},
     )
-    if kind is QuestionType.SINGLE_CHOICE:
-        question.display = "radio"
-    if kind is QuestionType.RATING:
-        question.min_value, question.max_value = 1, 5
     _apply(question, settings)
     _set_options(question, options or [], statements or [])
     page.questions.insert(len(page.questions) if position is None else position, question)
@@ -216,7 +211,7 @@ def update_question(
 
 
 def _apply(question: Question, settings: dict[str, Any]) -> None:
-    allowed = {*COMMON, *SETTINGS[question.type], "key"}
+    allowed = {*COMMON, *question.kind.settings, "key"}
     for name, value in settings.items():
         if name not in allowed:
             raise QuestionError(
@@ -360,7 +355,7 @@ def delete_page(page: Page) -> None:
 
 
 def _copy(source: Question, page: Page, key: str, concept: str, position: int | None) -> Question:
-    settings = {name: getattr(source, name) for name in SETTINGS[source.type]}
+    settings = {name: getattr(source, name) for name in source.kind.settings}
     return add_question(
         page,
         source.type,

@@ -1,7 +1,8 @@
-"""What each question type needs: its settings, the checks, translations, option order.
+"""What every question needs: the checks, translations, option order, text direction.
 
-One place knows the types, so the builder, the JSON and XLSForm imports, and the answering
-pages agree on what a question of a type may carry.
+What differs by type (its settings and its own checks) is asked of the question's kind
+(``surveys.questionnaires.types``), so the builder, the JSON and XLSForm imports, and the
+answering pages agree on what a question of a type may carry.
 """
 
 from __future__ import annotations
@@ -16,24 +17,10 @@ from flask_babel import gettext as _
 
 from core.errors import Refusal
 from surveys.questionnaires.conditions import KEY_PATTERN, validate
-from surveys.questionnaires.models import Option, Question, Questionnaire, QuestionType, Texts
+from surveys.questionnaires.models import Option, Question, Questionnaire, Texts
 
-T = QuestionType
-#: The settings each type uses beyond key, text, hint, required and condition. A setting
-#: not listed stays at its default, so exports carry only what means something.
-SETTINGS: dict[QuestionType, tuple[str, ...]] = {
-    T.SINGLE_CHOICE: ("display", "randomise_options"),
-    T.MULTIPLE_CHOICE: ("randomise_options", "min_selections", "max_selections"),
-    T.RATING: ("min_value", "max_value", "low_label", "high_label", "dont_know"),
-    T.SCALE_0_10: ("low_label", "high_label", "dont_know"),
-    T.GRID: ("randomise_options",),
-    T.RANKING: ("randomise_options",),
-    T.NUMBER: ("min_value", "max_value", "whole_numbers"),
-    T.DATE: (),
-    T.SHORT_TEXT: ("pattern",),
-    T.LONG_TEXT: (),
-    T.INFORMATION: (),
-}
+#: The defaults of the settings a type may use (``QuestionKind.settings``). A setting its
+#: type does not use stays at its default, so exports carry only what means something.
 DEFAULTS: dict[str, Any] = {
     "display": None,
     "randomise_options": False,
@@ -48,7 +35,6 @@ DEFAULTS: dict[str, Any] = {
     "pattern": None,
 }
 COMMON = ("text", "hint", "required", "condition", "validation_message")
-WITH_CHOICES = (T.SINGLE_CHOICE, T.MULTIPLE_CHOICE, T.GRID, T.RANKING)
 CODE_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,40}\Z")
 LANGUAGE_PATTERN = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?\Z")
 RIGHT_TO_LEFT = {"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ku", "ps", "sd", "ug", "ur", "yi"}
@@ -92,8 +78,9 @@ def check_question(question: Question) -> None:
         raise QuestionError(_("There is already a question %(key)s.", key=key))
     if not any(question.text.values()):
         raise fail(_("the question text is missing."))
+    kind = question.kind
     for name in DEFAULTS:
-        if name not in SETTINGS[question.type] and getattr(question, name) != DEFAULTS[name]:
+        if name not in kind.settings and getattr(question, name) != DEFAULTS[name]:
             raise fail(_("the setting “%(name)s” does not apply to this type.", name=name))
     choices, statements = question.choices, question.statements
     for group in (choices, statements):
@@ -103,36 +90,25 @@ def check_question(question: Question) -> None:
         bad = [code for code in codes if not CODE_PATTERN.match(code)]
         if bad:
             raise fail(_("“%(code)s” cannot be an option code.", code=bad[0]))
-    if question.type in WITH_CHOICES and len(choices) < 2:
+    if kind.has_choices and len(choices) < 2:
         raise fail(_("it needs at least two options."))
-    if question.type not in WITH_CHOICES and choices:
+    if not kind.has_choices and choices:
         raise fail(_("this type has no options."))
-    if (question.type is T.GRID) != bool(statements):
+    if kind.has_statements != bool(statements):
         raise fail(_("a grid needs statements, and only a grid has them."))
-    if question.type is T.SINGLE_CHOICE and question.display not in ("radio", "dropdown"):
-        raise fail(_("show the options as radio buttons or as a dropdown."))
+    problem = kind.check(question)
+    if problem is not None:
+        raise fail(problem)
     low, high = question.min_selections, question.max_selections
     if (low is not None and low < 0) or (high is not None and high > len(choices)):
         raise fail(_("the number of selections must be between 0 and the number of options."))
     if low is not None and high is not None and low > high:
         raise fail(_("the minimum number of selections is above the maximum."))
-    if question.type is T.RATING:
-        start, end = question.min_value, question.max_value
-        if start not in (0, 1) or end is None or end != int(end) or not 2 <= end - start <= 9:
-            raise fail(_("a rating scale starts at 0 or 1 and has 3 to 10 points."))
-    elif (
-        question.min_value is not None
-        and question.max_value is not None
-        and question.min_value > question.max_value
-    ):
-        raise fail(_("the lowest allowed number is above the highest."))
     if question.pattern is not None:
         try:
             re.compile(question.pattern)
         except re.error:
             raise fail(_("the validation pattern is not a valid regular expression.")) from None
-    if question.type is T.INFORMATION and question.required:
-        raise fail(_("an information text cannot be required."))
     if question.condition is not None:
         validate(question.condition, question.questionnaire, question)
 
@@ -185,7 +161,7 @@ def option_order(question: Question, seed: int | str) -> list[Option]:
     response id), so a respondent who comes back sees the same order and the answering code
     can record it. Grids shuffle their statements; the scale keeps its order.
     """
-    items = question.statements if question.type is T.GRID else question.choices
+    items = question.statements if question.kind.has_statements else question.choices
     if not question.randomise_options:
         return list(items)
     shuffled = list(items)

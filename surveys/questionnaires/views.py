@@ -16,14 +16,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from core.clock import today
 from core.errors import commit_or_flash
 from extensions import db
 from panel.auth import staff_required
-from surveys.answering.models import Response as ResponseRow
-from surveys.answering.operations import toggle_public_link
 from surveys.questionnaires import operations as design
 from surveys.questionnaires.forms import (
     CHECKLIST_FIELDS,
@@ -49,6 +47,7 @@ from surveys.questionnaires.questions import (
     option_order,
     text_direction,
 )
+from surveys.questionnaires.signals import response_counts
 
 bp = Blueprint("questionnaires", __name__, url_prefix="/staff/questionnaires")
 logger = logging.getLogger(__name__)
@@ -77,13 +76,7 @@ def show_questionnaire(questionnaire: Questionnaire, anchor: str = "") -> Respon
 @bp.route("/", endpoint="index")
 @staff_required
 def index() -> ResponseReturnValue:
-    counts = dict(
-        db.session.execute(
-            select(ResponseRow.questionnaire_id, func.count()).group_by(
-                ResponseRow.questionnaire_id
-            )
-        ).all()
-    )
+    counts = response_counts()
     items = db.session.scalars(select(Questionnaire).order_by(Questionnaire.id.desc())).all()
     return render_template("surveys/questionnaires/index.html", questionnaires=items, counts=counts)
 
@@ -367,7 +360,7 @@ def public_link(questionnaire_id: int) -> ResponseReturnValue:
     """Open the public link (a new address each time) or close it."""
     questionnaire = db.get_or_404(Questionnaire, questionnaire_id)
     if ConfirmForm().validate_on_submit():
-        opened = commit_or_flash(lambda: toggle_public_link(questionnaire), show=False)
+        opened = commit_or_flash(questionnaire.toggle_public_link, show=False)
         if opened.refusal is not None:
             flash(_("Only a questionnaire that is ready or in use can have a public link."))
         else:

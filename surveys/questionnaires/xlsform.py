@@ -22,32 +22,22 @@ from openpyxl import load_workbook
 from core.errors import Refusal
 from surveys.questionnaires.conditions import ConditionError, from_xlsform
 from surveys.questionnaires.json_format import CHECKLIST, CITIZEN_TEXTS
-from surveys.questionnaires.models import Page, Questionnaire, QuestionType
+from surveys.questionnaires.models import Page, Questionnaire
 from surveys.questionnaires.operations import (
     add_page,
     add_question,
     create_questionnaire,
     set_page_condition,
 )
-from surveys.questionnaires.xlsform_export import (
-    DONT_KNOW,
-    LANGUAGE_NAMES,
-    TRANSLATED,
-    export_xlsform,
-)
+from surveys.questionnaires.types import XLSFORM_NAMES
+from surveys.questionnaires.xlsform_export import LANGUAGE_NAMES, TRANSLATED, export_xlsform
 
 __all__ = ["ImportProblem", "ImportReport", "XlsFormError", "export_xlsform", "import_xlsform"]
 
-T = QuestionType
 SUPPORTED = {"type", "name", "label", "hint", "required", "relevant", "constraint",
              "constraint_message", "appearance", "parameters", "concept"}  # fmt: skip
-PLAIN_TYPES = {"integer": T.NUMBER, "decimal": T.NUMBER, "date": T.DATE, "text": T.SHORT_TEXT,
-               "note": T.INFORMATION, "range": T.SCALE_0_10}  # fmt: skip
-LIST_TYPES = {"select_one": T.SINGLE_CHOICE, "select_multiple": T.MULTIPLE_CHOICE,
-              "rank": T.RANKING}  # fmt: skip
 NAMES_TO_CODES = {name.lower(): code for code, name in LANGUAGE_NAMES.items()} | {
     "danish": "da", "english": "en", "arabic": "ar", "german": "de"}  # fmt: skip
-NUMBER = r"-?\d+(?:\.\d+)?"
 
 
 class XlsFormError(Refusal):
@@ -119,53 +109,6 @@ def _required(value: Any) -> bool:
     if text in ("yes", "true", "true()", "1"):
         return True
     raise ValueError(_("required “%(value)s” is not supported; use yes or no.", value=value))
-
-
-def _constraint(kind: QuestionType, text: str) -> dict[str, Any]:
-    """Settings from a constraint in our subset; ValueError for anything else."""
-    if not text:
-        return {}
-    settings: dict[str, Any] = {}
-    match = re.fullmatch(r"regex\(\s*\.\s*,\s*'([^']*)'\s*\)", text)
-    if match and kind in (T.SHORT_TEXT, T.LONG_TEXT):
-        return {"pattern": match.group(1)}
-    subject = r"count-selected\(\s*\.\s*\)" if kind is T.MULTIPLE_CHOICE else r"\."
-    names = {">=": "min", "<=": "max"}
-    for part in re.split(r"\s+and\s+", text):
-        match = re.fullmatch(rf"{subject}\s*(>=|<=)\s*({NUMBER})", part.strip())
-        if not match or kind not in (T.NUMBER, T.MULTIPLE_CHOICE):
-            raise ValueError(_("the constraint “%(text)s” is not supported.", text=text))
-        number = float(match.group(2))
-        if kind is T.MULTIPLE_CHOICE:
-            settings[f"{names[match.group(1)]}_selections"] = int(number)
-        else:
-            settings[f"{names[match.group(1)]}_value"] = number
-    return settings
-
-
-def _scale(kind: QuestionType, row: dict[str, Any], choices: list[Any]) -> dict[str, Any] | None:
-    """Settings of a rating or 0-10 scale written as choices, or None if it is not one."""
-    codes = [str(code) for code, _label in choices]
-    dont_know = DONT_KNOW in codes
-    points = [c for c in codes if c != DONT_KNOW]
-    if not all(re.fullmatch(r"\d+", c) for c in points) or len(points) < 3:
-        return None
-    start, end = int(points[0]), int(points[-1])
-    if [int(p) for p in points] != list(range(start, end + 1)):
-        return None
-    labels = dict(choices)
-    low = {k: v for k, v in labels[points[0]].items() if v != points[0]}
-    high = {k: v for k, v in labels[points[-1]].items() if v != points[-1]}
-    middle = [labels[p] for p in points[1:-1]]
-    if any(text not in ("", p) for p, m in zip(points[1:-1], middle, strict=True) for text in
-           m.values()):  # fmt: skip
-        return None
-    scale: dict[str, Any] = {"low_label": low, "high_label": high, "dont_know": dont_know}
-    if (start, end) == (0, 10):
-        return {"type": T.SCALE_0_10, **scale}
-    if start in (0, 1) and 2 <= end - start <= 9:
-        return {"type": T.RATING, "min_value": start, "max_value": end, **scale}
-    return None
 
 
 def import_xlsform(file: IO[bytes] | str) -> ImportReport:
@@ -314,63 +257,31 @@ class _Reader:
             return
         kind_text, _sep, list_name = str(row.get("type", "")).strip().partition(" ")
         list_name = list_name.strip()
-        appearance = str(row.get("appearance") or "")
-        settings: dict[str, Any] = {}
         try:
-            if kind_text == "grid":
-                kind = T.GRID
-            elif kind_text in LIST_TYPES and list_name and " " not in list_name:
-                kind = LIST_TYPES[kind_text]
-            elif kind_text in PLAIN_TYPES and not list_name:
-                kind = PLAIN_TYPES[kind_text]
-            else:
+            kind = XLSFORM_NAMES.get(kind_text)
+            if kind is None or kind.has_choices != bool(list_name) or " " in list_name:
                 raise ValueError(_("the type “%(type)s” is not supported.", type=row.get("type")))
             options = self.lists.get(list_name, []) if list_name else []
             if list_name and not options:
                 raise ValueError(_("the choice list “%(name)s” is empty.", name=list_name))
-            if kind is T.SINGLE_CHOICE and appearance == "likert":
-                scale = _scale(kind, row, options)
-                if scale:
-                    kind, options = scale.pop("type"), []
-                    settings.update(scale)
-            elif kind is T.SINGLE_CHOICE:
-                settings["display"] = "dropdown" if appearance == "minimal" else "radio"
-            elif kind_text == "range":
-                settings.update(self.range(row))
-                kind = settings.pop("type")
-            elif kind is T.SHORT_TEXT and appearance == "multiline":
-                kind = T.LONG_TEXT
-            if kind_text == "integer":
-                settings["whole_numbers"] = True
+            kind, settings, options = kind.from_xlsform(kind_text, row, options)
             if "randomize=true" in str(row.get("parameters") or "").replace(" ", "").lower():
                 settings["randomise_options"] = True
-            settings.update(_constraint(kind, str(row.get("constraint") or "")))
+            settings.update(kind.constraint_settings(str(row.get("constraint") or "")))
             relevant = str(row.get("relevant") or "")
             add_question(
                 self.current_page(),
-                kind,
+                kind.type,
                 _texts(row.get("label")),
                 key=str(row.get("name") or "") or None,
                 concept=str(row.get("concept") or "") or None,
-                options=options if kind in (T.SINGLE_CHOICE, T.MULTIPLE_CHOICE, T.RANKING, T.GRID)
-                else None,
+                options=options if kind.has_choices else None,
                 statements=statements,
                 hint=_texts(row.get("hint")),
                 required=_required(row.get("required", "")),
                 condition=from_xlsform(relevant) if relevant else None,
                 validation_message=_texts(row.get("constraint_message")),
                 **settings,
-            )  # fmt: skip
+            )
         except ValueError as error:
             self.skip(line, str(error))
-
-    def range(self, row: dict[str, Any]) -> dict[str, Any]:
-        parameters = dict(
-            part.split("=", 1) for part in str(row.get("parameters") or "").split() if "=" in part
-        )
-        start, end = int(parameters.get("start", 1)), int(parameters.get("end", 10))
-        if parameters.get("step", "1") != "1":
-            raise ValueError(_("a range must have step 1."))
-        if (start, end) == (0, 10):
-            return {"type": T.SCALE_0_10}
-        return {"type": T.RATING, "min_value": start, "max_value": end}

@@ -1,6 +1,7 @@
 """A questionnaire as an XLSForm workbook (``survey``, ``choices``, ``settings``).
 
-How our types are written (and read back by ``surveys.questionnaires.xlsform``):
+How our types are written (and read back by ``surveys.questionnaires.xlsform``); each type's
+rows are its ``QuestionKind.xlsform_rows`` (``surveys.questionnaires.types``):
 
 - a page is a top-level ``begin group`` / ``end group``; its condition is ``relevant``;
 - single choice: ``select_one``, ``appearance`` minimal for a dropdown; multiple choice:
@@ -26,12 +27,9 @@ from openpyxl import Workbook
 
 from surveys.questionnaires.conditions import to_xlsform
 from surveys.questionnaires.json_format import CHECKLIST, CITIZEN_TEXTS
-from surveys.questionnaires.models import Question, Questionnaire, QuestionType
+from surveys.questionnaires.models import Questionnaire
 
-T = QuestionType
 LANGUAGE_NAMES = {"da": "Dansk", "en": "English", "de": "Deutsch", "ar": "العربية"}
-DONT_KNOW = "dont_know"
-DONT_KNOW_LABELS = {"da": "Ved ikke", "en": "Don't know"}
 TRANSLATED = ("label", "hint", "constraint_message")
 SURVEY_COLUMNS = ("type", "name", "label", "hint", "required", "relevant", "constraint",
                   "constraint_message", "appearance", "parameters", "concept")  # fmt: skip
@@ -40,44 +38,6 @@ SURVEY_COLUMNS = ("type", "name", "label", "hint", "required", "relevant", "cons
 def language_column(base: str, language: str) -> str:
     name = LANGUAGE_NAMES.get(language)
     return f"{base}::{name} ({language})" if name else f"{base}::{language}"
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if value == int(value) else str(value)
-
-
-def constraint_of(question: Question) -> str:
-    parts = []
-    if question.type is T.MULTIPLE_CHOICE:
-        if question.min_selections is not None:
-            parts.append(f"count-selected(.) >= {question.min_selections}")
-        if question.max_selections is not None:
-            parts.append(f"count-selected(.) <= {question.max_selections}")
-    elif question.type is T.NUMBER:
-        if question.min_value is not None:
-            parts.append(f". >= {_number(question.min_value)}")
-        if question.max_value is not None:
-            parts.append(f". <= {_number(question.max_value)}")
-    elif question.pattern is not None:
-        parts.append(f"regex(., '{question.pattern}')")
-    return " and ".join(parts)
-
-
-def scale_points(question: Question) -> list[tuple[str, dict[str, str]]]:
-    """The choices a rating or 0-10 scale is written as."""
-    languages = question.questionnaire.languages
-    start = 0 if question.type is T.SCALE_0_10 else int(question.min_value or 0)
-    end = 10 if question.type is T.SCALE_0_10 else int(question.max_value or 0)
-    points = []
-    for point in range(start, end + 1):
-        label = {lang: str(point) for lang in languages}
-        ends = {start: question.low_label, end: question.high_label}
-        label.update(ends.get(point, {}))
-        points.append((str(point), label))
-    if question.dont_know:
-        dont_know = {lang: DONT_KNOW_LABELS.get(lang, DONT_KNOW_LABELS["en"]) for lang in languages}
-        points.append((DONT_KNOW, dont_know))
-    return points
 
 
 def _rows(questionnaire: Questionnaire) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -98,41 +58,14 @@ def _rows(questionnaire: Questionnaire) -> tuple[list[dict[str, Any]], list[dict
                 "name": q.key, "label": q.text, "hint": q.hint, "concept": q.concept,
                 "required": "yes" if q.required else "",
                 "relevant": to_xlsform(q.condition) if q.condition else "",
-                "constraint": constraint_of(q), "constraint_message": q.validation_message,
+                "constraint": q.kind.xlsform_constraint(q),
+                "constraint_message": q.validation_message,
                 "parameters": "randomize=true" if q.randomise_options else "",
             }  # fmt: skip
-            options = [(o.code, o.label) for o in q.choices]
-            if q.type in (T.RATING, T.SCALE_0_10):
-                row.update(type=f"select_one {q.key}", appearance="likert")
-                add_choices(q.key, scale_points(q))
-            elif q.type is T.GRID:
-                row.update(type="begin group", appearance="table-list")
-                survey.append(row)
-                for statement in q.statements:
-                    survey.append({"type": f"select_one {q.key}", "label": statement.label,
-                                   "name": f"{q.key}_{statement.code}"})  # fmt: skip
-                survey.append({"type": "end group"})
-                add_choices(q.key, options)
-                continue
-            else:
-                kind = {
-                    T.SINGLE_CHOICE: f"select_one {q.key}",
-                    T.MULTIPLE_CHOICE: f"select_multiple {q.key}",
-                    T.RANKING: f"rank {q.key}",
-                    T.NUMBER: "integer" if q.whole_numbers else "decimal",
-                    T.DATE: "date",
-                    T.SHORT_TEXT: "text",
-                    T.LONG_TEXT: "text",
-                    T.INFORMATION: "note",
-                }[q.type]
-                row["type"] = kind
-                if q.type is T.LONG_TEXT:
-                    row["appearance"] = "multiline"
-                if q.type is T.SINGLE_CHOICE and q.display == "dropdown":
-                    row["appearance"] = "minimal"
-                if options:
-                    add_choices(q.key, options)
-            survey.append(row)
+            rows, items = q.kind.xlsform_rows(q, row)
+            survey.extend(rows)
+            if items:
+                add_choices(q.key, items)
         survey.append({"type": "end group"})
     return survey, choices
 

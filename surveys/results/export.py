@@ -5,16 +5,15 @@ pseudonymous member key (``core.digests``) that pairs a member's answers across 
 the weighting's method, variables and targets come with it, so that the margins of error
 can be computed again.
 Each question gives one or more variables (multiple choice: a 0/1 per option; grid: one per
-statement; ranking: a rank per option), each with a label and, where the values are codes,
-value labels, so that CSV, Excel and SPSS (``surveys.results.export_formats``) write the
-same table. Raw values are the ones the answering pages store (option codes, numbers, ISO
-dates); SPSS gets numbers for codes through ``Variable.codes``.
+statement; ranking: a rank per option), as its type declares them
+(``QuestionKind.export_columns``), each with a label and, where the values are codes, value
+labels, so that CSV, Excel and SPSS (``surveys.results.export_formats``) write the same
+table. Raw values are the ones the answering pages store (option codes, numbers, ISO dates);
+SPSS gets numbers for codes through ``Variable.codes``.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,31 +25,13 @@ from core.i18n import text_in
 from extensions import db
 from panel.demographics.models import PopulationTable
 from surveys.answering.models import Answer, Response
-from surveys.questionnaires.models import Question, QuestionType
+from surveys.questionnaires.types.columns import NUMERIC, Variable, variable_name
 from surveys.results.models import ResponseWeight, Weighting
 from surveys.results.respondents import respondent_filter
 from surveys.results.weighting import population_targets
 from surveys.waves.models import Invitation, Wave
 
-NUMERIC = "numeric"
-STRING = "string"
-#: How a rating's "don't know" is written as a number (SPSS marks it as missing).
-DONT_KNOW_CODE = -1
-
-
-@dataclass
-class Variable:
-    """One column: its name (SPSS-safe), label, and how its values are coded."""
-
-    name: str
-    label: str
-    kind: str = STRING
-    #: Number -> label, for SPSS value labels (and the Excel sheet of labels).
-    value_labels: dict[int, str] = field(default_factory=dict)
-    #: Raw value -> its number in SPSS; empty when the raw value is already numeric.
-    codes: dict[Any, int] = field(default_factory=dict)
-    #: Numbers SPSS treats as missing (a "don't know").
-    missing: list[int] = field(default_factory=list)
+__all__ = ["NUMERIC", "AnswerTable", "Variable", "answer_table"]
 
 
 @dataclass
@@ -92,69 +73,6 @@ def weighting_description(weighting: Weighting | None) -> list[list[Any]]:
     return lines
 
 
-def variable_name(*parts: str) -> str:
-    """A name SPSS accepts: letters, digits and _, starting with a letter, at most 64."""
-    name = re.sub(r"[^A-Za-z0-9_]", "_", "_".join(parts))
-    if not name[:1].isalpha():
-        name = "q_" + name
-    return name[:64]
-
-
-def _question_variables(question: Question, language: str) -> list[tuple[Variable, Any]]:
-    """The question's variables, each with a function from the stored answer to its value."""
-    text = text_in(question.text, language)
-    choices = [(o.code, text_in(o.label, language)) for o in question.choices]
-    kind = question.type
-    key = question.key
-    if kind is QuestionType.SINGLE_CHOICE:
-        return [(_coded(variable_name(key), text, choices), lambda v: v)]
-    if kind is QuestionType.MULTIPLE_CHOICE:
-        chosen = {0: _("Not chosen"), 1: _("Chosen")}
-        return [
-            (
-                Variable(variable_name(key, code), f"{text}: {label}", NUMERIC, chosen),
-                lambda v, code=code: None if v is None else int(code in v),
-            )
-            for code, label in choices
-        ]
-    if kind is QuestionType.GRID:
-        return [
-            (
-                _coded(
-                    variable_name(key, s.code), f"{text}: {text_in(s.label, language)}", choices
-                ),
-                lambda v, code=s.code: v.get(code) if isinstance(v, dict) else None,
-            )
-            for s in question.statements
-        ]
-    if kind is QuestionType.RANKING:
-        return [
-            (
-                Variable(variable_name(key, code), f"{text}: {label}", NUMERIC),
-                lambda v, code=code: v.get(code) if isinstance(v, dict) else None,
-            )
-            for code, label in choices
-        ]
-    if kind in (QuestionType.RATING, QuestionType.SCALE_0_10):
-        variable = Variable(variable_name(key), text, NUMERIC)
-        if question.dont_know:
-            variable.value_labels = {DONT_KNOW_CODE: _("Don't know")}
-            variable.missing = [DONT_KNOW_CODE]
-        return [(variable, lambda v: DONT_KNOW_CODE if v == "dont_know" else v)]
-    if kind is QuestionType.NUMBER:
-        return [(Variable(variable_name(key), text, NUMERIC), lambda v: v)]
-    # dates (ISO text) and free text
-    return [(Variable(variable_name(key), text, STRING), lambda v: v)]
-
-
-def _coded(name: str, label: str, choices: Sequence[tuple[str, str]]) -> Variable:
-    return Variable(
-        name, label, STRING,
-        {i: choice_label for i, (_code, choice_label) in enumerate(choices, start=1)},
-        {code: i for i, (code, _label) in enumerate(choices, start=1)},
-    )  # fmt: skip
-
-
 def answer_table(wave: Wave, language: str) -> AnswerTable:
     """Every completed, non-public response of the wave with its weight and answers."""
     weighting = db.session.scalar(select(Weighting).filter_by(wave_id=wave.id))
@@ -167,9 +85,9 @@ def answer_table(wave: Wave, language: str) -> AnswerTable:
         Variable("weight", _("Weight"), NUMERIC),
     ]
     per_question = [
-        (question, _question_variables(question, language))
+        (question, question.kind.export_columns(question, language))
         for question in wave.questionnaire.questions
-        if question.type is not QuestionType.INFORMATION
+        if question.kind.answerable
     ]
     weight_join = ResponseWeight.response_id == Response.id
     if weighting is not None:

@@ -25,19 +25,7 @@ from stats.cells import CellEstimator
 from stats.columns import FloatArray, factorize
 from stats.intervals import ShareInterval
 from surveys.answering.models import Response, ResponseMode
-from surveys.questionnaires.models import QuestionType
 from surveys.results.models import ResponseWeight, Weighting, WeightingMethod
-
-#: Question types with figures; text, dates and information never appear in results.
-SUMMARISED = (
-    QuestionType.SINGLE_CHOICE,
-    QuestionType.MULTIPLE_CHOICE,
-    QuestionType.RATING,
-    QuestionType.SCALE_0_10,
-    QuestionType.GRID,
-    QuestionType.RANKING,
-    QuestionType.NUMBER,
-)
 
 #: Used outside a request (scripts, benchmarks) when no app config says otherwise.
 DEFAULT_MIN_GROUP = 10

@@ -33,8 +33,8 @@ from stats.cells import CellEstimator
 from stats.estimation import Estimate
 from stats.suppression import suppressed_together
 from surveys.questionnaires.models import Question, QuestionType
+from surveys.questionnaires.types import SUMMARISED, SummaryKind
 from surveys.results.respondents import (
-    SUMMARISED,
     Respondents,
     load_respondents,
     min_group,
@@ -237,30 +237,30 @@ def question_blocks(question: Question, answers: Answers, language: str) -> list
     """The tables a question's answers make (see the module docstring)."""
     everyone = np.ones(answers.profiles.size, dtype=bool)
     choices = [(o.code, text_in(o.label, language)) for o in question.choices]
-    kind = question.type
-    if kind in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE):
+    summary = question.kind.summary
+    if summary is SummaryKind.SHARES:
         return [Block(SHARE, None, SHARE, _shares(answers, choices), answers, everyone)]
-    if kind in (QuestionType.NUMBER, QuestionType.RATING, QuestionType.SCALE_0_10):
+    if summary in (SummaryKind.MEAN, SummaryKind.SCALE):
         numbers = answers.per_level(_number, np.float64)
         blocks = [Block(MEAN, None, MEAN, [Column(MEAN, "", numbers)], answers, ~np.isnan(numbers))]
-        if kind is QuestionType.NUMBER:
+        if summary is SummaryKind.MEAN:
             median = Column(MEDIAN, _("Median"), numbers)
             return [*blocks, Block(MEDIAN, None, MEDIAN, [median], answers, ~np.isnan(numbers))]
-        low = 0 if kind is QuestionType.SCALE_0_10 else int(question.min_value or 1)
-        high = 10 if kind is QuestionType.SCALE_0_10 else int(question.max_value or 5)
-        points: list[tuple[Any, str]] = [(p, str(p)) for p in range(low, high + 1)]
+        points: list[tuple[Any, str]] = [(p, str(p)) for p in question.kind.points(question)]
         if question.dont_know:
             points.append(("dont_know", _("Don't know")))
         blocks.append(Block(SHARE, None, SHARE, _shares(answers, points), answers, everyone))
         return blocks
-    if kind is QuestionType.RANKING:
+    if summary is SummaryKind.RANKS:
         columns = [
             Column(code, label, answers.per_level(partial(_rank, code=code), np.float64))
             for code, label in choices
         ]
         return [Block(MEAN, None, MEAN, columns, answers, everyone)]
+    if summary is not SummaryKind.PER_STATEMENT:
+        return []
     blocks = []
-    for statement in question.statements:  # a grid: one table per statement
+    for statement in question.statements:  # per statement (a grid): one table each
         code = statement.code
         rows = answers.subset(answers.per_level(partial(_statement_answered, statement=code), bool))
         blocks.append(

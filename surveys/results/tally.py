@@ -30,8 +30,9 @@ from core.clock import utcnow
 from extensions import db
 from surveys.answering.models import Answer, Response
 from surveys.questionnaires.models import Question
+from surveys.questionnaires.types import SUMMARISED
 from surveys.results.models import AnswerTally, WaveTally
-from surveys.results.respondents import ATTRIBUTES_TEXT, SUMMARISED, respondent_filter
+from surveys.results.respondents import ATTRIBUTES_TEXT, respondent_filter
 from surveys.waves.models import Wave
 
 log = logging.getLogger(__name__)

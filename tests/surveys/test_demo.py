@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from typing import Any
 from urllib.parse import urlparse
@@ -186,6 +187,8 @@ def test_the_demos_closed_waves_show_weighted_results_breakdowns_and_a_trend(app
     page = client.get(f"/results/waves/{second.id}?by=gender")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
-    assert "Resultaterne er vægtet, så de svarer til regionens befolkning." in text
-    assert "±" in text
+    # the variables the demo weights on, and no other
+    said = "vægtet til regionens befolkning efter Alder, Køn og Højeste fuldførte uddannelse."
+    assert said in text
+    assert re.search(r'[0-9]+ % <span class="moe">\([0-9]+–[0-9]+ %\)</span>', text)
     assert "På tværs af runderne" in text  # the trend of questions asked in both waves
