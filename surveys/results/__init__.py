@@ -7,7 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from surveys.results.export_views import bp as exports
-    from surveys.results.figures import figure_parts, margin_statement
+    from surveys.results.figures import change_sentence, figure_parts, margin_statement
     from surveys.results.views import bp as results
     from surveys.results.weighting_views import bp as weighting
 
@@ -15,3 +15,4 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.add_template_global(figure_parts)
     app.add_template_global(margin_statement)
+    app.add_template_global(change_sentence)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
+from stats.change import Change
 from stats.estimation import Estimate
 
 #: One decimal, in the current locale's own notation ("3.1" in English, "3,1" in Danish).
@@ -52,3 +53,17 @@ def margin_statement() -> str:
         "not cover what weighting cannot correct, such as people who answer differently from "
         "others like them, or questions understood in different ways."
     )
+
+
+def change_sentence(label: str, change: Change) -> str:
+    """A share's significant change since the previous wave, in points, with its interval."""
+
+    def points(x: float) -> str:
+        return ("+" if x > 0 else "") + format_decimal(x * 100, ONE_DECIMAL)
+
+    return _(
+        "%(option)s: %(change)s points since the previous wave (95 %% interval %(low)s to "
+        "%(high)s points).",
+        option=label, change=points(change.difference), low=points(change.low),
+        high=points(change.high),
+    )  # fmt: skip

@@ -30,6 +30,7 @@ from flask_babel import gettext as _
 from core.i18n import text_in
 from panel.demographics.attributes import load_attributes
 from stats.cells import CellEstimator
+from stats.change import Change
 from stats.estimation import Estimate
 from stats.suppression import suppressed_together
 from surveys.questionnaires.models import Question, QuestionType
@@ -93,6 +94,9 @@ class Table:
     #: (column id, label), in the order of the cells.
     columns: list[tuple[str, str]]
     rows: list[Row]
+    #: A trend's significant changes since the previous wave, by column id
+    #: (``surveys.results.change``); empty elsewhere.
+    changes: dict[str, Change] = field(default_factory=dict)
 
 
 @dataclass
@@ -208,7 +212,7 @@ def _number(value: Any) -> float:
     )
 
 
-def _chose(value: Any, code: Any) -> bool:
+def chose(value: Any, code: Any) -> bool:
     return code in value if isinstance(value, list) else value == code
 
 
@@ -226,7 +230,7 @@ def _shares(answers: Answers, options: Sequence[tuple[Any, str]], statement: str
     columns = []
     for code, label in options:
         if statement is None:
-            hit = answers.per_level(partial(_chose, code=code), np.float64)
+            hit = answers.per_level(partial(chose, code=code), np.float64)
         else:
             hit = answers.per_level(partial(_picked, statement=statement, code=code), np.float64)
         columns.append(Column(str(code), label, hit))

@@ -10,8 +10,11 @@ from sqlalchemy import select
 
 from extensions import db
 from surveys.questionnaires.models import Question
+from surveys.questionnaires.types import SummaryKind, kind_of
+from surveys.results.change import share_changes
 from surveys.results.respondents import load_respondents
 from surveys.results.summary import (
+    SHARE,
     Answers,
     QuestionSummary,
     Row,
@@ -47,10 +50,14 @@ def add_trends(
     for other, question in earlier:
         by_wave.setdefault(other.id, (other, []))[1].append(question)
     rows: dict[str, dict[str, list[tuple[Table, str]]]] = {}
+    #: per concept, the latest earlier wave that asked it: (wave id, question key, weighted)
+    latest: dict[str, tuple[int, str, bool]] = {}
     for other, questions in by_wave.values():
         respondents = load_respondents(other.id)
         if not respondents.n:
             continue
+        for question in questions:
+            latest[question.concept] = (other.id, question.key, respondents.weighted)
         answers = answer_values(other.id, [q.key for q in questions], respondents)
         for question in questions:
             given = answers.get(question.key, Answers.none())
@@ -69,9 +76,21 @@ def add_trends(
             ids = [code for code, _ in current.columns]
             trend_rows = [_aligned(table, ids, name) for table, name in past]
             trend_rows.append(_aligned(current, ids, wave_label(wave, weighted)))
+            changes = {}
+            previous = latest.get(concept)
+            if (
+                previous is not None
+                and previous[2] == weighted
+                and current.id == SHARE
+                and kind_of(summary.type).summary is SummaryKind.SHARES
+                and not any(row.hidden for row in trend_rows[-2:])
+            ):
+                found = share_changes(previous[:2], (wave.id, summary.key), ids)
+                changes = {code: c for code, c in found.items() if c.significant()}
             summary.trend.append(
-                Table(current.id, current.title, current.kind, current.columns, trend_rows)
-            )
+                Table(current.id, current.title, current.kind, current.columns, trend_rows,
+                      changes)
+            )  # fmt: skip
 
 
 def wave_label(wave: Wave, weighted: bool) -> str:

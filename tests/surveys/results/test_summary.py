@@ -20,7 +20,7 @@ from surveys.questionnaires.models import Question, QuestionType
 from surveys.results.models import WeightingMethod
 from surveys.results.summary import summarise
 from surveys.results.weighting import weight_wave
-from surveys.waves.models import Wave, WaveState
+from surveys.waves.models import Invitation, Wave, WaveState
 from tests.factories.results import (
     CLOSED_AT,
     answer,
@@ -29,6 +29,7 @@ from tests.factories.results import (
     population,
     questionnaire,
 )
+from tests.factories.waves import members
 from tests.helpers import login_as, login_staff
 
 HIDDEN = "fewer than 10 answers"
@@ -276,3 +277,41 @@ def test_a_number_question_shows_its_median_with_woodruffs_interval(client, engl
     login_staff(client, Role.POLITICIAN, language="en")
     text = page(client, f"/results/waves/{wave.id}")
     assert re.search(r'Median</th>\s*<td> 6.0 <span class="moe">\(3.0–10.0\)</span>', text)
+
+
+def _panel_wave(name, closes_at, people, yes):
+    """A closed wave of the bus question answered by ``people``, the first ``yes`` of them
+    "yes", each through their own invitation (so waves pair by member)."""
+    wave = closed_wave(name, closes_at, questionnaire=questionnaire(name))
+    for i, member in enumerate(people):
+        invitation = Invitation(wave_id=wave.id, member_id=member.id, stratum="[]")
+        db.session.add(invitation)
+        db.session.flush()
+        response = Response(
+            questionnaire_id=wave.questionnaire_id, wave_id=wave.id, invitation_id=invitation.id,
+            mode=ResponseMode.WEB, attributes={"gender": "f"},
+            completed_at=closes_at - timedelta(days=1),
+        )  # fmt: skip
+        response.answers.append(Answer(question_key="bus", value="yes" if i < yes else "no"))
+        db.session.add(response)
+    db.session.flush()
+    return wave
+
+
+@pytest.mark.parametrize(("yes_after", "shown"), [(30, True), (11, False)])
+def test_a_change_is_listed_only_where_larger_than_chance(client, app, yes_after, shown):
+    """The same 40 members: 10 said yes in spring, 30 (or 11) in autumn. Twenty members
+    changing their mind is far beyond chance; one is not (t = 1: the change's se is that of
+    one change in 40, sqrt(0.025 · 0.975 / 39) = 0.025). tests/stats/test_change.py checks
+    the arithmetic against R."""
+    install_default_attributes()
+    people = members(40)
+    _panel_wave("Spring 2027", CLOSED_AT, people, 10)
+    autumn = _panel_wave("Autumn 2027", CLOSED_AT + timedelta(days=180), people, yes_after)
+    db.session.commit()
+    login_staff(client, Role.POLITICIAN, language="en")
+    text = page(client, f"/results/waves/{autumn.id}")
+    assert ("Changes larger than chance" in text) is shown
+    if shown:
+        assert "Yes: +50.0 points since the previous wave" in text
+        assert "one in twenty" in text
