@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
     from panel import jobs
     from panel.cli import register_commands
     from panel.demographics import models as demographics_models  # noqa: F401  (tables)
+    from panel.groups.cli import groups_cli
     from panel.mail import models as mail_models  # noqa: F401
     from panel.members import models as member_models  # noqa: F401
     from panel.members.views import bp as members
@@ -25,3 +26,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(staff)
     jobs.register_jobs()
     register_commands(app)
+    app.cli.add_command(groups_cli)

@@ -36,6 +36,8 @@ from stats.lottery.pool import Pool
 
 #: probabilities closer than this count as equal (the LPs' own tolerance is ~1e-9)
 TOLERANCE = 1e-7
+#: how far below its fixed value LEXIMIN lets a probability fall, for the LP's sake
+SLACK = 1e-9
 
 
 class NoPanel(ValueError):
@@ -129,7 +131,7 @@ class _Master:
         result = linprog(
             np.concatenate([np.zeros(J), [-1.0]]),
             A_ub=np.vstack([a_free, a_fixed]),
-            b_ub=np.concatenate([np.zeros(len(free_rows)), -(fixed[fixed_rows] - TOLERANCE)]),
+            b_ub=np.concatenate([np.zeros(len(free_rows)), -(fixed[fixed_rows] - SLACK)]),
             A_eq=np.concatenate([np.ones(J), [0.0]])[None, :],
             b_eq=[1.0],
             bounds=[(0, None)] * J + [(None, 1)],
@@ -183,7 +185,7 @@ def find_distribution(
         p, z, weights, price = master.solve(free, fixed)
         while master.iterations < max_iterations:
             counts, best = master.price(weights / sizes)
-            bound = best - float(weights[~free] @ (fixed[~free] - TOLERANCE))
+            bound = best - float(weights[~free] @ (fixed[~free] - SLACK))
             if stage == 0:
                 upper_bound = min(upper_bound, bound)
             if best <= price + TOLERANCE or bound - z <= TOLERANCE or not master.add(counts):
