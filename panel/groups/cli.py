@@ -10,6 +10,7 @@ import click
 from flask.cli import AppGroup
 
 from stats.lottery import check_quotas, draw, find_distribution, round_distribution
+from stats.lottery.rounding import DEFAULT_M
 from stats.lottery.sortition_csv import draw_report, read_pool, relaxation_report
 
 groups_cli = AppGroup("groups", help="Focus groups and task committees (the fair lottery).")
@@ -26,7 +27,7 @@ groups_cli = AppGroup("groups", help="Focus groups and task committees (the fair
     default="",
     help="Comma-separated columns naming a household: at most one person per household.",
 )
-@click.option("--m", "m", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option("--m", "m", type=click.IntRange(min=1), default=DEFAULT_M, show_default=True)
 @click.option("--maximin", is_flag=True, help="Stop at MAXIMIN, without LEXIMIN.")
 @click.option("--time-limit", type=float, default=30.0, show_default=True)
 def draw_csv_command(

@@ -38,6 +38,7 @@ from stats.lottery.pool import Pool
 TOLERANCE = 1e-7
 #: how far below its fixed value LEXIMIN lets a probability fall, for the LP's sake
 SLACK = 1e-9
+MIP_GAP = 1e-9
 
 
 class NoPanel(ValueError):
@@ -99,7 +100,7 @@ class _Master:
             constraints=self.constraints,
             integrality=np.ones(self.pool.type_count),
             bounds=Bounds(low, self.pool.type_sizes.astype(float)),
-            options={"mip_rel_gap": 1e-9},
+            options={"mip_rel_gap": MIP_GAP},
         )
         if result.x is None:
             raise NoPanel("no panel meets the quotas")
@@ -155,7 +156,8 @@ def find_distribution(
 ) -> Distribution:
     """The fairest distribution over the pool's valid panels (see the module docstring).
 
-    ``time_limit`` (seconds) bounds LEXIMIN, never MAXIMIN, which always finishes.
+    ``time_limit`` (seconds, counted from the start) stops LEXIMIN, never MAXIMIN, which
+    always finishes: past it, the levels fixed so far are kept and the rest is as found.
     Types no valid panel can include get probability 0 and are left out of the minimum.
     Raises ``NoPanel`` when no panel meets the quotas.
     """
@@ -181,9 +183,12 @@ def find_distribution(
     upper_bound = 1.0
     complete = True
     stage = 0
-    while free.any():
+    while free.any() and complete:
         p, z, weights, price = master.solve(free, fixed)
         while master.iterations < max_iterations:
+            if stage and time.monotonic() - started > time_limit:
+                complete = False  # p still keeps every level fixed so far
+                break
             counts, best = master.price(weights / sizes)
             bound = best - float(weights[~free] @ (fixed[~free] - SLACK))
             if stage == 0:
@@ -191,12 +196,9 @@ def find_distribution(
             if best <= price + TOLERANCE or bound - z <= TOLERANCE or not master.add(counts):
                 break
             p, z, weights, price = master.solve(free, fixed)
+        if not leximin or not complete:
+            break
         stage += 1
-        if not leximin:
-            break
-        if time.monotonic() - started > time_limit:
-            complete = False
-            break
         tight = free & (weights > 1e-9)
         if not tight.any():  # degenerate duals: fix the smallest
             probabilities = (p @ np.array(master.columns, dtype=float)) / sizes

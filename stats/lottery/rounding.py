@@ -22,6 +22,11 @@ The draw, so that anyone can re-run it from the published seed and the list of p
    the order of the alternates.
 
 No random generator's version matters: only SHA-256.
+
+``m`` defaults to 10,000, not the paper's 1,000: the paper rounds for a lottery drawn by
+hand (balls, dice), where fewer panels are easier to show; here the slot comes from the
+seed, and the benchmark's hard instance (402 types, k = 50) loses 0.17 points of the
+minimum probability at m = 1,000 but 0.02 at 10,000.
 """
 
 from __future__ import annotations
@@ -35,6 +40,9 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from stats.lottery.fairness import Distribution
 from stats.lottery.pool import Pool
+
+#: equally likely panels a distribution is rounded to (see the module docstring)
+DEFAULT_M = 10_000
 
 
 @dataclass(frozen=True)
@@ -68,7 +76,7 @@ class RoundedDistribution:
 
 
 def round_distribution(
-    distribution: Distribution, m: int = 1000, time_limit: float = 5.0
+    distribution: Distribution, m: int = DEFAULT_M, time_limit: float = 5.0
 ) -> RoundedDistribution:
     """The best floor/ceil rounding of ``distribution`` to ``m`` equally likely panels
     that HiGHS finds within ``time_limit`` seconds (it starts from a feasible one)."""
