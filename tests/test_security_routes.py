@@ -170,6 +170,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "api_surveys.read_wave": TOKEN_ONLY,
     "api_results.export_answers": TOKEN_ONLY,
     "api_results.results": TOKEN_ONLY,
+    "api_groups.list_groups": TOKEN_ONLY,
+    "api_groups.read_group": TOKEN_ONLY,
 }
 
 #: Requests after which the user is no longer logged in (or no longer exists).
