@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
     from panel import jobs
     from panel.cli import register_commands
     from panel.demographics import models as demographics_models  # noqa: F401  (tables)
+    from panel.groups import member_data as group_data
     from panel.groups import models as group_models  # noqa: F401
     from panel.groups.cli import groups_cli
     from panel.groups.views import bp as groups
@@ -30,5 +31,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(groups)
     app.register_blueprint(member_groups)
     jobs.register_jobs()
+    group_data.connect_signals()
     register_commands(app)
     app.cli.add_command(groups_cli)

@@ -122,6 +122,8 @@ def test_the_draw_meets_the_quotas_one_per_household_and_is_recorded(client, pan
     assert drawn is not None and drawn.seed == "2027-03-01 Lotto 4 9 17"
     audit = db.session.scalars(select(AuditEvent).filter_by(action="groups.draw")).one()
     assert audit.details["seed"] == drawn.seed and audit.target == f"group:{group.id}"
+    staff_page = client.get(f"/staff/groups/{group.id}").get_data(as_text=True)
+    assert drawn.seed in staff_page and f"{drawn.slot} af 10000" in staff_page.replace("\u00a0", "")
     # anyone can re-run it: the same pool and seed select the same people
     pool = lottery.pool_at_draw(group, drawn)
     rounded = round_distribution(find_distribution(pool))
@@ -187,3 +189,28 @@ def test_only_staff_reach_the_staff_pages(client, panel):
     women, _ = panel
     login_member(client, women[0])
     assert client.get("/staff/groups/").status_code == 403
+
+
+def test_a_members_groups_are_on_their_profile_and_in_their_data_export(client, panel):
+    from panel.members.operations import member_data_sections
+
+    women, men = panel
+    group = pooled_group(women, men)
+    lottery.draw_group(group, "seed")
+    db.session.commit()
+    candidate = group.candidates[0]
+    login_member(client, candidate.member)
+    profile = client.get("/profile").get_data(as_text=True)
+    assert f'href="/groups/{group.id}"' in profile and group.title in profile
+    sections = {s.key: s.data for s in member_data_sections(candidate.member, [], "da")}
+    assert sections["groups"] == [
+        {
+            "group": group.title,
+            "status": candidate.status.value,
+            "invited_at": candidate.invited_at.isoformat(),
+            "answered_at": candidate.answered_at.isoformat(),
+            "household_code": candidate.household,
+            "probability": candidate.probability,
+            "selected_at": candidate.selected_at.isoformat() if candidate.selected_at else None,
+        }
+    ]
