@@ -98,6 +98,13 @@ class Config:
     #: see ``stats.intervals``.
     RESULTS_SHARE_INTERVAL = os.environ.get("RESULTS_SHARE_INTERVAL", "logit")
 
+    #: A member selected for this many focus groups or task committees within
+    #: GROUP_CAP_YEARS years is not invited to, or drawn for, another.
+    GROUP_DRAW_CAP = int(os.environ.get("GROUP_DRAW_CAP", "1"))
+    GROUP_CAP_YEARS = int(os.environ.get("GROUP_CAP_YEARS", "4"))
+    #: LEXIMIN's time budget for a group's draw, in seconds (MAXIMIN always finishes).
+    GROUP_LOTTERY_SECONDS = float(os.environ.get("GROUP_LOTTERY_SECONDS", "20"))
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     #: ``None``: on, unless debugging, testing or ``BASE_URL`` is http:// (see security.py).

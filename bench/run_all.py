@@ -12,6 +12,7 @@ BENCHMARKS = (
     "bench.bench_answering",
     "bench.bench_load",
     "bench.bench_results",
+    "bench.bench_lottery",
 )
 
 

@@ -72,6 +72,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "panel.leave": CITIZEN,
     "panel.export": CITIZEN,
     "panel.delete": CITIZEN,
+    "member_groups.invitation": CITIZEN,
     # results for politicians and staff
     "results.index": READERS,
     "results.summary": READERS,
@@ -135,6 +136,13 @@ ACCESS: dict[str, frozenset[str]] = {
     "publishing.publish": STAFF,
     "publishing.quotes": STAFF,
     # administration
+    "groups.index": STAFF,
+    "groups.detail": STAFF,
+    "groups.edit": STAFF,
+    "groups.invite": STAFF,
+    "groups.draw": STAFF,
+    "groups.replace": STAFF,
+    "groups.close": STAFF,
     "staff.audit": ADMIN,
     "api_staff.tokens": ADMIN,
     "api_staff.revoke_token": ADMIN,
@@ -162,6 +170,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "api_surveys.read_wave": TOKEN_ONLY,
     "api_results.export_answers": TOKEN_ONLY,
     "api_results.results": TOKEN_ONLY,
+    "api_groups.list_groups": TOKEN_ONLY,
+    "api_groups.read_group": TOKEN_ONLY,
 }
 
 #: Requests after which the user is no longer logged in (or no longer exists).
@@ -194,6 +204,8 @@ def ids(app: Flask) -> dict[str, Any]:
         "question_id": question.id,  # type: ignore[union-attr]
         "wave_id": wave.id,
         "plan_id": 999999,
+        "group_id": 999999,
+        "candidate_id": 999999,
         "token_id": 999999,
         "endpoint_id": 999999,
         "response_id": 999999,
