@@ -97,6 +97,7 @@ def _estimate(estimate: Estimate | None) -> dict[str, Any] | None:
         "low": _number(estimate.low),
         "high": _number(estimate.high),
         "n": int(estimate.n),
+        "deff": _number(estimate.deff),
     }
 
 

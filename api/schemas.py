@@ -292,6 +292,10 @@ class EstimateSchema(ma.Schema):
     low = fields.Float(allow_none=True)
     high = fields.Float(allow_none=True)
     n = fields.Integer()
+    deff = fields.Float(
+        allow_none=True,
+        metadata={"description": "this estimate's design effect (R's svymean deff = TRUE)"},
+    )
 
 
 class RowSchema(ma.Schema):

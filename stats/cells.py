@@ -100,9 +100,10 @@ class CellEstimator:
             sum_x2 = (w * w) @ (a2 - 2 * c * a1 + counts[:, None] * c * c)
             variance = variance_factor(n) * (sum_x2 - sum_x**2 / n)
             effective_n = total**2 / ((w * w) @ m)
+            spread = total**2 * (w @ a2)  # Σ w (y - estimate)² over the answers
         se = np.sqrt(np.maximum(variance, 0.0))
         answers = m.sum(axis=0)
-        return estimates(estimate, se, answers, effective_n, n, share)
+        return estimates(estimate, se, answers, effective_n, n, share, spread, total)
 
     def quantiles(
         self, profiles: IntArray, frequency: FloatArray, values: FloatArray, groups: IntArray,

@@ -43,6 +43,9 @@ class Estimate:
     n: int
     #: Kish's effective number of answers, (Σw)² / Σw² over them.
     effective_n: float = float("nan")
+    #: The design effect of this estimate (R's ``deff = TRUE``): its variance over that of
+    #: a simple random sample of as many answers, unlike Kish's, which is the same for all.
+    deff: float = float("nan")
 
     @property
     def has_margin(self) -> bool:
@@ -56,19 +59,30 @@ def estimates(
     effective_n: FloatArray,
     rows: float,
     share: ShareInterval | None = None,
+    spread: FloatArray | None = None,
+    totals: FloatArray | None = None,
 ) -> list[Estimate]:
     """``Estimate``s with Wald intervals (R's ``confint`` of ``svymean``) for means, or for
     shares (``share`` given) the interval ``stats.intervals`` computes; ``rows`` is the
-    number of respondents of the whole design."""
+    number of respondents of the whole design. With ``spread`` (Σ w (y - ȳ)² over the
+    answers) and ``totals`` (Σ w over them) each gets its design effect as R's svymean
+    computes it: the variance over svyvar / n · (1 - n / Σw)."""
     # one answer says nothing of its own sampling error (R would give a margin of 0)
     se = np.where(answers >= 2, se, np.nan)
+    deff = np.full(estimate.shape, np.nan)
+    if spread is not None and totals is not None:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            svyvar = answers / (answers - 1) * spread / totals
+            deff = se**2 / (svyvar / answers * (totals - answers) / totals)
     if share is None:
         low, high = estimate - Z_95 * se, estimate + Z_95 * se
     else:
         low, high = share_intervals(estimate, se, answers - 1, effective_n, rows, share)
     return [
-        Estimate(float(e), float(s), float(lo), float(hi), round(float(a)), float(k))
-        for e, s, lo, hi, a, k in zip(estimate, se, low, high, answers, effective_n, strict=True)
+        Estimate(float(e), float(s), float(lo), float(hi), round(float(a)), float(k), float(d))
+        for e, s, lo, hi, a, k, d in zip(
+            estimate, se, low, high, answers, effective_n, deff, strict=True
+        )
     ]
 
 
@@ -232,6 +246,7 @@ class WeightingResult:
             x = w[:, None] * self.calibration.residuals(r)
             variance = variance_factor(n) * ((x - x.mean(axis=0)) ** 2).sum(axis=0)
             effective_n = total**2 / (in_domain**2).sum(axis=0)
+            spread = (in_domain * np.where(domain, values - estimate, 0.0) ** 2).sum(axis=0)
         se = np.sqrt(variance)
         answers = domain.sum(axis=0).astype(np.float64)
-        return estimates(estimate, se, answers, effective_n, n, share)
+        return estimates(estimate, se, answers, effective_n, n, share, spread, total)

@@ -386,3 +386,15 @@ def test_quartiles_by_group_match_svyquantile_per_group(name):
                 theirs["low"],
                 theirs["high"],
             )
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_each_estimate_has_rs_design_effect(name):
+    """svymean(deff = TRUE): unlike Kish's 1 + CV², it differs between estimates."""
+    data = columns(name)
+    y = numbers(data["y"])
+    wanted = expected()[name]
+    assert weighted(name).mean(y).deff == pytest.approx(wanted["mean"]["deff"], rel=1e-6)
+    by_group = weighted(name).mean(y, by=data["grp"])
+    for group, estimate in by_group.items():
+        assert estimate.deff == pytest.approx(wanted["mean_by"][group]["deff"], rel=1e-6)
