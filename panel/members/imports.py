@@ -23,6 +23,7 @@ from sqlalchemy.orm import selectinload
 
 from core.clock import utcnow
 from core.i18n import current_language
+from core.spreadsheets import safe_cell
 from extensions import db
 from panel.demographics.attributes import (
     CategoryIndex,
@@ -52,8 +53,6 @@ PLAIN_EMAIL = re.compile(
     r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
 )
-#: Cells starting with these are formulas to a spreadsheet; exported with a leading quote.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 Source = bytes | str | IO[bytes] | IO[str]
 RowError = tuple[int, str]
@@ -359,12 +358,6 @@ def _send_confirmations(ids: Sequence[int]) -> None:
         send_confirmation(member)
 
 
-def _safe_cell(value: str | None) -> str:
-    if value and value.startswith(FORMULA_START):
-        return "'" + value
-    return value or ""
-
-
 def export_members(batch: int = 2000) -> Iterator[str]:
     """The whole panel as CSV text, yielded in chunks while the rows stream from the database."""
     buffer = io.StringIO()
@@ -393,8 +386,8 @@ def export_members(batch: int = 2000) -> Iterator[str]:
             [
                 row[0],
                 row[1].value,
-                _safe_cell(row[2]),
-                _safe_cell(row[3]),
+                safe_cell(row[2] or ""),
+                safe_cell(row[3] or ""),
                 row[4],
                 row[5],
                 *(_date(value) for value in row[6:]),

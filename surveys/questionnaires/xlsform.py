@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from openpyxl import load_workbook
 
 from core.errors import Refusal
+from core.spreadsheets import unquote
 from surveys.questionnaires.conditions import ConditionError, from_xlsform
 from surveys.questionnaires.json_format import CHECKLIST, CITIZEN_TEXTS
 from surveys.questionnaires.models import Page, Questionnaire, QuestionType
@@ -90,7 +91,7 @@ def _sheet(book: Any, name: str, default: str) -> list[tuple[int, dict[str, Any]
     for line, cells in enumerate(rows[1:], 2):
         row: dict[str, Any] = {}
         for title, cell in zip(header, cells, strict=False):
-            value = "" if cell is None else cell
+            value = "" if cell is None else unquote(cell)
             if isinstance(value, str):
                 value = value.strip()
             base, _sep, lang = title.partition("::")

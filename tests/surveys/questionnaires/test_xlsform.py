@@ -256,3 +256,17 @@ def test_export_uses_language_columns_and_reimports_equal(english):
     assert report.problems == []
     db.session.commit()
     assert export_json(report.questionnaire) == export_json(original)
+
+
+def test_export_writes_texts_that_look_like_formulas_as_text_and_reads_them_back(english):
+    original = sample_questionnaire()
+    question = original.pages[0].questions[0]
+    question.text = {**question.text, "da": "=1+1 er to", "en": "-5 degrees?"}
+    db.session.flush()
+    data = export_xlsform(original)
+    cells = [cell for row in load_workbook(BytesIO(data))["survey"].iter_rows() for cell in row]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    assert "'=1+1 er to" in [cell.value for cell in cells]
+    report = import_xlsform(BytesIO(data))
+    assert report.questionnaire.pages[0].questions[0].text["da"] == "=1+1 er to"
+    assert report.questionnaire.pages[0].questions[0].text["en"] == "-5 degrees?"

@@ -221,3 +221,35 @@ def test_the_politicians_summary_has_no_export_links_but_staff_see_them(app, cli
     login_staff(staff)
     page = staff.get(f"/results/waves/{wave.id}").get_data(as_text=True)
     assert f"/staff/exports/{wave.id}/answers.sav" in page
+
+
+INJECTION = '=HYPERLINK("http://evil.example","Klik")'
+
+
+def _answer_wish(wave, text: str) -> None:
+    wish = db.session.scalar(
+        select(Answer).filter_by(response_id=wave.full_response_id, question_key="wish")
+    )
+    wish.value = text
+    db.session.commit()
+
+
+def test_the_answers_csv_never_holds_a_live_formula(client, wave):
+    _answer_wish(wave, INJECTION)
+    login_staff(client)
+    rows = list(csv.DictReader(io.StringIO(download(
+        client, f"/staff/exports/{wave.id}/answers.csv").decode())))  # fmt: skip
+    full = next(r for r in rows if r["response_id"] == str(wave.full_response_id))
+    assert full["wish"] == "'" + INJECTION
+
+
+def test_the_excel_file_never_holds_a_live_formula(client, wave):
+    _answer_wish(wave, "@SUM(1+1)*cmd|' /C calc'!A0")
+    login_staff(client)
+    book = load_workbook(io.BytesIO(download(client, f"/staff/exports/{wave.id}/answers.xlsx")))
+    answers = book.worksheets[0]
+    header = [cell.value for cell in answers[1]]
+    column = header.index("wish")
+    cells = [row[column] for row in answers.iter_rows(min_row=2)]
+    assert all(cell.data_type != "f" for cell in cells)
+    assert "'@SUM(1+1)*cmd|' /C calc'!A0" in [cell.value for cell in cells]
