@@ -60,6 +60,10 @@ class AnsweringClosed(Refusal):
     """The response cannot take answers: completed, or the wave is closed."""
 
 
+class MembersOwnResponse(Refusal):
+    """Staff may not open or change answers a member started giving online themselves."""
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -96,8 +100,9 @@ def start_response(
 ) -> Response:
     """The invitation's response, created on first use; idempotent and safe to race.
 
-    Staff typing in paper or telephone answers (``mode``, ``entered_by``) take over a
-    response the member left unfinished; the mode then says how it was completed.
+    Staff typing in paper or telephone answers (``mode``, ``entered_by``) continue a
+    response staff started, never one the member started online: those answers are the
+    member's own, and staff reading or rewriting them would be a breach nobody could see.
     """
     existing = select(Response).filter_by(invitation_id=invitation.id)
     response = db.session.scalar(existing)
@@ -118,8 +123,10 @@ def start_response(
             existing,
         )
         log.info("response %s started (invitation %s, %s)", response.id, invitation.id, mode)
-    elif entered_by is not None and response.completed_at is None:
-        response.mode, response.entered_by_id = mode, entered_by.id
+    elif entered_by is not None and response.entered_by_id is None:
+        raise MembersOwnResponse(
+            _("This member has started answering online; staff cannot open their answers.")
+        )
     if invitation.started_at is None:
         invitation.started_at = now
     db.session.commit()

@@ -8,6 +8,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from core.audit import AuditEvent
 from extensions import db
 from panel.staff.models import Role
 from surveys.answering.models import Response, ResponseMode
@@ -106,19 +107,43 @@ def test_staff_type_in_paper_answers_through_the_same_pages_and_they_are_marked(
     assert "already answered" in again or "allerede svaret" in again
 
 
-def test_staff_take_over_an_answer_the_member_left_unfinished(client, invitation, link):
+def test_staff_can_neither_open_nor_rewrite_a_members_unfinished_web_answers(
+    client, invitation, link
+):
     client.post(link, data={"lang": "en"})
     submit(client, client.post(link).headers["Location"], q1="45")
     client.get("/")
-    login_staff(client)
-    client.post(
+    login_staff(client, language="en")
+    refused = client.post(
         f"/staff/entry/waves/{invitation.wave_id}",
         data={"member_id": invitation.member_id, "mode": "phone"},
     )
+    assert refused.status_code == 200
+    assert "started answering online" in text(refused)
     response = db.session.scalar(select(Response))
+    assert client.get(f"/staff/entry/{response.id}").status_code == 403
+    assert client.get(f"/staff/entry/{response.id}/1").status_code == 403
+    assert client.post(f"/staff/entry/{response.id}/1", data={"q1": "99"}).status_code == 403
     db.session.refresh(response)
-    assert response.mode is ResponseMode.PHONE and stored(response) == {"q1": 45}
-    assert len(responses()) == 1
+    assert response.mode is ResponseMode.WEB and response.entered_by_id is None
+    assert stored(response) == {"q1": 45}
+
+
+def test_staff_entry_is_in_the_audit_trail(client, invitation):
+    staff = login_staff(client)
+    start = client.post(
+        f"/staff/entry/waves/{invitation.wave_id}",
+        data={"member_id": invitation.member_id, "mode": "paper"},
+    )
+    first = client.get(start.headers["Location"]).headers["Location"]
+    submit(client, first, q1="17")
+    (response,) = responses()
+    entries = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    typed = [(e.actor, e.action, e.target) for e in entries if e.action.startswith("answers.")]
+    assert typed == [
+        (f"staff:{staff.id}", "answers.entry_start", f"response:{response.id}"),
+        (f"staff:{staff.id}", "answers.entry_page", f"response:{response.id}"),
+    ]
 
 
 def test_citizens_cannot_use_the_staff_entry_pages(client, invitation):
