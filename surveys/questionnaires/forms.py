@@ -29,6 +29,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from core.input_checks import SingleLine
 from surveys.questionnaires.models import Question, QuestionType, Texts
 from surveys.questionnaires.questions import SETTINGS, WITH_CHOICES
 
@@ -123,8 +124,10 @@ class _LanguageForm(FlaskForm):
 
 def _add_texts(cls: type, name: str, label: Any, languages: list[str], long: bool) -> None:
     kind = TextAreaField if long else StringField
+    one_line = [] if long else [SingleLine()]  # titles go into mail subjects
     for lang in languages:
-        field = kind(language_label(label, lang), validators=[Optional(), Length(max=5000)])
+        validators = [Optional(), Length(max=5000), *one_line]
+        field = kind(language_label(label, lang), validators=validators)
         setattr(cls, f"{name}_{lang}", field)
 
 
