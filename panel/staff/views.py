@@ -115,6 +115,10 @@ def members() -> ResponseReturnValue:
     page = db.paginate(
         member_search(form.q.data, form.status.data), per_page=PER_PAGE, error_out=False
     )
+    # who browsed whom: the page and the filter, never the searched address itself
+    record("members.list", "", page=page.page, searched=bool(form.q.data),
+           status=form.status.data or None, shown=len(page.items))  # fmt: skip
+    db.session.commit()
     return render_template("staff/members.html", form=form, page=page)
 
 

@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
+from core.audit import record
 from core.errors import commit_or_flash
 from core.i18n import current_language, text_in
 from extensions import db
@@ -44,6 +45,8 @@ def publish_page(wave_id: int) -> ResponseReturnValue:
             saved = publish(wave, bool(form.public.data), form.texts())
             if form.mail_again.data:
                 mail_again(saved)
+            record("results.publish", f"wave:{wave.id}", public=saved.public,
+                   mail_again=bool(form.mail_again.data))  # fmt: skip
             return saved
 
         published = commit_or_flash(save, show=False)
@@ -79,6 +82,7 @@ def quotes_page(wave_id: int) -> ResponseReturnValue:
             wave, question.key,
             {i: (str(i) in chosen, request.form.get(f"text-{i}", "")) for i in ids},
         )  # fmt: skip
+        record("results.quotes", f"wave:{wave.id}", question=question.key, published=len(chosen))
         db.session.commit()
         flash(_("The quotes are saved."))
         return redirect(url_for("publishing.quotes", wave_id=wave.id, question=key, page=page))

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from core.audit import record
 from core.i18n import current_language
 from extensions import db
 from panel.auth import staff_required
@@ -52,6 +53,8 @@ def weighting(wave_id: int) -> ResponseReturnValue:
                 db.session.rollback()
                 problem = str(error)
             else:
+                record("wave.weight", f"wave:{wave.id}", method=form.method.data,
+                       attributes=form.attributes.data or [])  # fmt: skip
                 db.session.commit()
                 flash(_("The wave is weighted."))
                 return redirect(url_for("weighting.page", wave_id=wave.id))
