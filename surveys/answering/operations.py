@@ -250,8 +250,13 @@ def save_answers(response: Response, page: Page, values: Mapping[str, Any]) -> N
     """Store the page's answers (a None value removes an answer) and where to resume.
 
     Delete-then-insert of the page's keys in one transaction, so a repeated submission of
-    the same page leaves exactly one answer per question.
+    the same page leaves exactly one answer per question. The response's row is locked
+    first (``FOR UPDATE``; SQLite serialises writers anyway): without it, on PostgreSQL a
+    double click's second request could not see the first's uncommitted answers to delete
+    them, and its insert broke the unique (response, question) with a 500. With it, the
+    second waits, then finds the response as the first left it (perhaps completed).
     """
+    db.session.refresh(response, with_for_update=True)
     ensure_open(response)
     keys = list(values)
     if keys:
