@@ -14,10 +14,32 @@ from typing import Any
 
 from flask import abort, request
 from flask_babel import lazy_gettext as _l
+from werkzeug.routing import IntegerConverter
 from wtforms.validators import ValidationError
+
+#: The largest id a row can have (PostgreSQL's integer); also the largest page number.
+MAX_ID = 2**31 - 1
 
 #: Characters that end a line: in a mail header (a subject, a name) they start a new header.
 LINE_BREAKS = ("\r", "\n", "\x0b", "\x0c", "\x85", "\u2028", "\u2029")
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:...>`` in our URLs: a number beyond any row id does not match (404), instead
+    of reaching the database, where SQLite cannot bind it and PostgreSQL overflows."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def bounded_int(text: str | None, default: int = 1) -> int:
+    """A page number or id from a query string: ``default`` unless it is 1..MAX_ID."""
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return default
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else default
 
 
 def one_line(text: str) -> str:

@@ -16,6 +16,7 @@ from flask_wtf import FlaskForm
 from core.audit import record
 from core.errors import commit_or_flash
 from core.i18n import current_language, text_in
+from core.input_checks import bounded_int
 from extensions import db
 from panel.auth import staff_required
 from surveys.publishing.forms import PublishForm
@@ -73,7 +74,7 @@ def quotes_page(wave_id: int) -> ResponseReturnValue:
     questions = free_text_questions(wave)
     key = request.args.get("question") or (questions[0].key if questions else None)
     question = next((q for q in questions if q.key == key), None)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = bounded_int(request.args.get("page"))
     form = FlaskForm()
     if question is not None and form.validate_on_submit():
         ids = [int(i) for i in request.form.getlist("answer") if i.isdigit()]
