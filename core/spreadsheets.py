@@ -9,7 +9,12 @@ files (the XLSForm import) take it off again with ``unquote``.
 
 from __future__ import annotations
 
-from typing import Any
+import zipfile
+from typing import IO, Any
+
+#: An uploaded workbook (.xlsx, a zip) may unpack to at most this much: a small file that
+#: unpacks to gigabytes (a zip bomb) would take the worker down with it.
+MAX_UNPACKED_BYTES = 50 * 2**20
 
 #: Cells starting with these are formulas to a spreadsheet; exported with a leading quote.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -20,6 +25,18 @@ def safe_cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
+
+
+def unpacked_size(file: IO[bytes]) -> int | None:
+    """How large the zip ``file`` says it unpacks to (from its directory, before unpacking
+    anything), or None when it is not a zip; leaves the file at its start."""
+    try:
+        with zipfile.ZipFile(file) as archive:
+            return sum(entry.file_size for entry in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+    finally:
+        file.seek(0)
 
 
 def unquote(value: Any) -> Any:

@@ -55,6 +55,8 @@ PLAIN_EMAIL = re.compile(
 )
 
 Source = bytes | str | IO[bytes] | IO[str]
+#: Rows one upload may have, counted before anything is parsed; larger files are split.
+MAX_ROWS = 200_000
 RowError = tuple[int, str]
 
 
@@ -90,6 +92,12 @@ def read_csv(source: Source) -> CsvRows:
     """
     data = source.read() if hasattr(source, "read") else source
     text = decode(data) if isinstance(data, bytes) else str(data).removeprefix("\ufeff")
+    if text.count("\n") > MAX_ROWS + 1:  # up front: parsing a million rows kills the worker
+        message = _(
+            "The file has more than %(n)s rows. Split it into files of at most %(n)s rows.",
+            n=f"{MAX_ROWS:,}".replace(",", "."),
+        )
+        raise UnreadableCsv([(MAX_ROWS + 2, message)])
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = max(";,\t", key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)

@@ -270,3 +270,26 @@ def test_export_writes_texts_that_look_like_formulas_as_text_and_reads_them_back
     report = import_xlsform(BytesIO(data))
     assert report.questionnaire.pages[0].questions[0].text["da"] == "=1+1 er to"
     assert report.questionnaire.pages[0].questions[0].text["en"] == "-5 degrees?"
+
+
+def test_a_workbook_that_unpacks_to_far_too_much_is_refused_before_it_is_read(english):
+    import zipfile
+
+    from surveys.questionnaires import xlsform
+
+    bomb = BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", " " * (xlsform.MAX_UNPACKED_BYTES + 1))
+    assert len(bomb.getvalue()) < 1_000_000  # small to upload, huge to unpack
+    bomb.seek(0)
+    with pytest.raises(XlsFormError, match="unpacks to more than 50 MB"):
+        import_xlsform(bomb)
+
+
+def test_a_sheet_with_more_rows_than_any_questionnaire_is_refused(english, monkeypatch):
+    from surveys.questionnaires import xlsform
+
+    monkeypatch.setattr(xlsform, "MAX_ROWS", 5)
+    data = export_xlsform(sample_questionnaire())
+    with pytest.raises(XlsFormError, match="more than 5 rows"):
+        import_xlsform(BytesIO(data))
