@@ -65,6 +65,8 @@ class Config:
     #: Limits per client address on the public forms that send mail.
     JOIN_RATE_LIMIT = os.environ.get("JOIN_RATE_LIMIT", "5 per minute;30 per hour")
     LOGIN_LINK_RATE_LIMIT = os.environ.get("LOGIN_LINK_RATE_LIMIT", "5 per minute;30 per hour")
+    #: Responses one client address may start through a questionnaire's public link.
+    PUBLIC_START_RATE_LIMIT = os.environ.get("PUBLIC_START_RATE_LIMIT", "10 per minute;60 per hour")
     #: argon2-cffi profile for staff passwords (``argon2.profiles``); the tests use ``CHEAPEST``.
     ARGON2_PROFILE = "RFC_9106_LOW_MEMORY"
 

@@ -15,7 +15,13 @@ from surveys.answering.models import Response, ResponseMode
 from surveys.waves.models import Invitation
 from surveys.waves.operations import personal_token
 from tests.answering import open_invitation, responses, stored, submit, text
+from tests.conftest import make_config
 from tests.helpers import login_as, login_staff
+
+
+@pytest.fixture
+def app_config(request, database_url, tmp_path):
+    return make_config(database_url, tmp_path, **getattr(request, "param", {}))
 
 
 @pytest.fixture
@@ -60,6 +66,33 @@ def test_a_public_link_is_marked_as_open_consultation_and_a_double_start_makes_o
     assert response.mode is ResponseMode.PUBLIC
     assert response.member_id is None and response.wave_id is None and response.attributes == {}
     assert response.completed_at is not None
+
+
+def test_a_public_link_takes_only_resume_tokens_it_made(client, invitation):
+    questionnaire = invitation.wave.questionnaire
+    public = open_public_link(client, questionnaire)
+    chosen = "a" * 40  # long enough, but not one the server handed out
+    assert client.post(public, data={"resume": chosen, "lang": "en"}).status_code == 400
+    intro = text(client.get(f"{public}?lang=en"))
+    made = re.search(r'name="resume" value="([^"]+)"', intro).group(1)
+    assert client.post(public, data={"resume": made[:-1] + "x", "lang": "en"}).status_code == 400
+    assert client.post(public, data={"resume": made, "lang": "en"}).status_code == 302
+    assert len(responses()) == 1
+
+
+@pytest.mark.parametrize(
+    "app_config",
+    [{"RATELIMIT_ENABLED": True, "PUBLIC_START_RATE_LIMIT": "3 per minute"}],
+    indirect=True,
+)
+def test_starting_through_a_public_link_is_limited_per_address(client, invitation):
+    public = open_public_link(client, invitation.wave.questionnaire)
+    for _ in range(3):
+        intro = text(client.get(public))
+        made = re.search(r'name="resume" value="([^"]+)"', intro).group(1)
+        assert client.post(public, data={"resume": made}).status_code == 302
+    assert client.post(public, data={"resume": made}).status_code == 429
+    assert len(responses()) == 3
 
 
 def test_a_closed_public_link_takes_no_answers_and_only_staff_can_open_one(client, invitation):
