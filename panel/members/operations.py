@@ -17,6 +17,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import inspect, or_, select
 
+from core.audit import AuditEvent
 from core.clock import iso, utcnow
 from core.errors import InvalidTransition, Refusal
 from extensions import db
@@ -336,6 +337,23 @@ def member_data_sections(
                     "source": c.source,
                 }
                 for c in member.consents
+            ],
+        ),
+        DataSection(
+            "audit",
+            ("audit_event",),
+            [
+                {"at": iso(e.at), "actor": e.actor, "action": e.action, "target": e.target}
+                for e in db.session.scalars(
+                    select(AuditEvent)
+                    .where(
+                        or_(
+                            AuditEvent.target == member.get_id(),
+                            AuditEvent.actor == member.get_id(),
+                        )
+                    )
+                    .order_by(AuditEvent.id)
+                )
             ],
         ),
         DataSection(
