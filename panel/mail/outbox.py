@@ -57,10 +57,31 @@ class MailBackend(Protocol):
 
 
 class FileBackend:
-    """Writes each message as an .eml file, so the flow can be followed without a server."""
+    """Writes each message as an .eml file, so the flow can be followed without a server.
+
+    The files hold the mail as sent, links and all, so the retention job deletes them with
+    the sent mail (``delete_before``).
+    """
 
     def __init__(self, directory: str) -> None:
         self.directory = directory
+
+    def delete_before(self, cutoff: datetime) -> int:
+        """Delete the files of mail sent before ``cutoff`` (named by when they were sent)."""
+        if not os.path.isdir(self.directory):
+            return 0
+        deleted = 0
+        for name in os.listdir(self.directory):
+            if not name.endswith(".eml"):
+                continue
+            try:
+                written = datetime.strptime(name.split("-", 1)[0], "%Y%m%dT%H%M%S%f")
+            except ValueError:
+                continue  # not one of ours
+            if written < cutoff:
+                os.remove(os.path.join(self.directory, name))
+                deleted += 1
+        return deleted
 
     def send(self, message: EmailMessage) -> None:
         os.makedirs(self.directory, exist_ok=True)
