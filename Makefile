@@ -22,9 +22,15 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d translations
 
 # Installs, brings the database to the latest schema, builds the demo panel and serves it.
+# The app refuses to start without SECRET_KEY: the demo makes a random one once and keeps
+# it in instance/ (so its sessions and answer links survive a restart), unless one is set.
+DEMO_SECRET_FILE := instance/demo-secret-key
 demo: install
-	$(FLASK) db upgrade
-	$(FLASK) demo
+	@test -n "$$SECRET_KEY" -o -s $(DEMO_SECRET_FILE) || { mkdir -p instance && \
+		$(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $(DEMO_SECRET_FILE); }
+	export SECRET_KEY="$${SECRET_KEY:-$$(cat $(DEMO_SECRET_FILE))}" && \
+	$(FLASK) db upgrade && \
+	$(FLASK) demo && \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # Installs and runs the whole suite on SQLite and, at the same time, on PostgreSQL

@@ -12,15 +12,29 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import TypeDecorator, event
 from sqlalchemy.engine import Engine
 
-from config import Config
+from config import DEVELOPMENT_SIGNING_KEY, Config
 from extensions import babel, csrf, db, limiter, login_manager, migrate
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+class Borgerpanel(Flask):
+    """Flask, taking the client's address from the trusted reverse proxy only
+    (``security.ProxyTrust``, set up by ``register_security``)."""
+
+    def wsgi_app(self, environ: dict[str, Any], start_response: Any) -> Any:
+        trust = self.extensions.get("proxy_trust")
+        plain = super().wsgi_app
+        return (
+            trust.forwarded(plain, environ, start_response)
+            if trust
+            else plain(environ, start_response)
+        )
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; ``config`` overrides the environment-derived ``Config``."""
-    app = Flask(
+    app = Borgerpanel(
         __name__,
         template_folder=os.path.join(HERE, "templates"),
         static_folder=os.path.join(HERE, "static"),
@@ -35,12 +49,33 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
+    check_secret_key(app)
     register_extensions(app)
     register_security(app)
     register_template_context(app)
     register_blueprints(app)
     register_errorhandlers(app)
     return app
+
+
+class InsecureConfig(RuntimeError):
+    """The configuration would let anyone forge sessions or links; the app will not start."""
+
+
+def check_secret_key(app: Flask) -> None:
+    """Refuse the published development key (or none) outside debugging and tests.
+
+    With it anyone can sign a session cookie as an admin, or an answer link for any
+    invitation, so a server started without ``SECRET_KEY`` must not serve a single request.
+    """
+    key = app.config.get("SECRET_KEY")
+    if app.debug or app.testing:
+        return
+    if not key or key == DEVELOPMENT_SIGNING_KEY:
+        raise InsecureConfig(
+            "SECRET_KEY is not set (or is the development default): set it to a long random "
+            "value, e.g. python3 -c 'import secrets; print(secrets.token_hex(32))'"
+        )
 
 
 def normalise_database_url(url: str) -> str:

@@ -18,11 +18,17 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+#: The key used when ``SECRET_KEY`` is not set; anyone can read it here, so it signs nothing
+#: outside debugging and tests (``app.check_secret_key`` refuses to start with it).
+DEVELOPMENT_SIGNING_KEY = "dev-only-not-secret"
+
+
 class Config:
     """Defaults for development: SQLite in the instance folder, mail written to files."""
 
-    #: Used to sign sessions and CSRF tokens; must be set in production.
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    #: Signs sessions, CSRF tokens, answer and unsubscribe links; must be set outside
+    #: debugging and tests, or the app refuses to start.
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SIGNING_KEY)
     #: ``None`` means SQLite in the instance folder (resolved by the factory).
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, object]] = {"pool_pre_ping": True}
@@ -48,6 +54,10 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"
     LANGUAGES = ("da", "en")
 
+    #: The reverse proxies whose ``X-Forwarded-For``/``-Proto`` are believed (comma-separated
+    #: addresses or networks, ``*`` for any), as gunicorn's setting of the same name; a
+    #: request from anyone else keeps its own address, whatever headers it sends.
+    FORWARDED_ALLOW_IPS = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
     #: Flask-Limiter storage; use ``redis://...`` when several workers serve the app.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
@@ -55,6 +65,8 @@ class Config:
     #: Limits per client address on the public forms that send mail.
     JOIN_RATE_LIMIT = os.environ.get("JOIN_RATE_LIMIT", "5 per minute;30 per hour")
     LOGIN_LINK_RATE_LIMIT = os.environ.get("LOGIN_LINK_RATE_LIMIT", "5 per minute;30 per hour")
+    #: Responses one client address may start through a questionnaire's public link.
+    PUBLIC_START_RATE_LIMIT = os.environ.get("PUBLIC_START_RATE_LIMIT", "10 per minute;60 per hour")
     #: argon2-cffi profile for staff passwords (``argon2.profiles``); the tests use ``CHEAPEST``.
     ARGON2_PROFILE = "RFC_9106_LOW_MEMORY"
 

@@ -8,12 +8,16 @@ left to the API, which knows what its documentation page needs.
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Flask, Response, flash, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 #: Our own pages may frame each other (the builder previews the questionnaire in an
 #: iframe), nobody else may frame them (clickjacking).
@@ -42,9 +46,50 @@ STAFF_SINCE = "staff_since"
 
 
 def init_app(app: Flask) -> None:
+    app.extensions["proxy_trust"] = ProxyTrust(app.config["FORWARDED_ALLOW_IPS"])
     configure_cookies(app)
     app.after_request(add_security_headers)
     app.before_request(expire_staff_session)
+
+
+class ProxyTrust:
+    """Which immediate peers are the reverse proxies in ``FORWARDED_ALLOW_IPS``.
+
+    Behind the proxy every request comes from the proxy's address, so without believing
+    its ``X-Forwarded-For`` all citizens and staff share one rate-limit bucket and one
+    failed-login counter (anyone could lock every staff member out). Believing the header
+    from anyone would let each request pick its own address and escape the limits, so
+    ``forwarded`` applies werkzeug's ``ProxyFix`` (one proxy deep) only to requests whose
+    immediate peer is a trusted proxy.
+    """
+
+    def __init__(self, allowed: str) -> None:
+        entries = [entry.strip() for entry in allowed.split(",") if entry.strip()]
+        self.any = "*" in entries
+        self.networks = list(_networks(entry for entry in entries if entry != "*"))
+
+    def trusts(self, peer: str) -> bool:
+        if self.any:
+            return True
+        try:
+            address = ipaddress.ip_address(peer)
+        except ValueError:
+            return False
+        return any(address in network for network in self.networks)
+
+    def forwarded(self, wsgi_app: Any, environ: dict[str, Any], start_response: Any) -> Any:
+        """Serve the request with ``wsgi_app``, from the client's address where we may."""
+        if self.trusts(environ.get("REMOTE_ADDR", "")):
+            return ProxyFix(wsgi_app, x_for=1, x_proto=1)(environ, start_response)
+        return wsgi_app(environ, start_response)
+
+
+def _networks(entries: Iterable[str]) -> Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    for entry in entries:
+        try:
+            yield ipaddress.ip_network(entry, strict=False)
+        except ValueError as error:
+            raise ValueError(f"FORWARDED_ALLOW_IPS: {entry!r} is not an address") from error
 
 
 def configure_cookies(app: Flask) -> None:

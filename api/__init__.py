@@ -19,6 +19,9 @@ from flask_smorest.utils import prepare_response
 from api.problems import PROBLEM_JSON, ProblemSchema
 
 PREFIX = "/api/v1"
+#: The Swagger UI of ``/api/v1/docs``, an exact version: ``templates/swagger_ui.html`` pins
+#: its files' hashes (Subresource Integrity), which change with the version.
+SWAGGER_UI_VERSION = "5.32.0"
 DEFAULTS: dict[str, Any] = {
     "API_TITLE": "Borgerpanel",
     "API_VERSION": "1",
@@ -26,7 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "OPENAPI_URL_PREFIX": PREFIX,
     "OPENAPI_JSON_PATH": "openapi.json",
     "OPENAPI_SWAGGER_UI_PATH": "docs",
-    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+    "OPENAPI_SWAGGER_UI_URL": f"https://cdn.jsdelivr.net/npm/swagger-ui-dist@{SWAGGER_UI_VERSION}/",
     "API_SPEC_OPTIONS": {
         "info": {
             "description": (

@@ -9,6 +9,7 @@ from werkzeug.routing import BaseConverter
 
 from api.problems import register_problem_handlers
 from api.tokens import limit_per_token
+from core.input_checks import MAX_ID
 from extensions import csrf
 
 
@@ -23,10 +24,6 @@ def api_blueprint(name: str, description: str) -> Blueprint:
     limit_per_token(blueprint)
     register_problem_handlers(blueprint)
     return blueprint
-
-
-#: The largest id a row can have (PostgreSQL's integer).
-MAX_ID = 2**31 - 1
 
 
 class IdConverter(BaseConverter):

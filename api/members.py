@@ -190,7 +190,7 @@ def update_member(data: dict[str, Any], member_id: int) -> dict[str, Any]:
         language=data.get("language", member.language),
     )
     try:
-        update_profile(member, details)
+        update_profile(member, details, change_email_now=True)
     except EmailUnavailable:
         abort(409, message=_("This e-mail address cannot be used."))
     audit_details(fields=sorted(data))

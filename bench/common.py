@@ -65,6 +65,7 @@ def bench_app(url: str) -> Iterator[Flask]:
             "MAIL_FILE_DIR": tempfile.mkdtemp(prefix="borgerpanel-bench-mail-"),
             "MAIL_DELIVER_ON_QUEUE": False,
             "RATELIMIT_ENABLED": False,
+            "SECRET_KEY": "bench-secret",
         }
     )
     with app.app_context():

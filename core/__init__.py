@@ -12,8 +12,9 @@ def init_app(app: Flask) -> None:
     from core import audit, jobs, scheduler  # noqa: F401  (their tables)
     from core.cli import register_commands
     from core.health import bp as health
-    from core.input_checks import reject_nul_characters
+    from core.input_checks import RowIdConverter, reject_nul_characters
 
+    app.url_map.converters["int"] = RowIdConverter  # before any blueprint adds a rule
     app.before_request(reject_nul_characters)
     app.register_blueprint(health)
     register_commands(app)

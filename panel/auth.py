@@ -2,7 +2,10 @@
 
 Citizens log in with one-time links (no password to forget or to leak); staff and
 politicians with an e-mail and an argon2-hashed password. Both kinds of user live in
-Flask-Login's session under an id prefixed by their kind ("member:7", "staff:3").
+Flask-Login's session under an id prefixed by their kind ("member:7", "staff:3"), beside
+the account's ``session_version`` at login: logging out raises the account's number, so a
+copy of the cookie (stolen, or left in another browser) stops working at once, not only
+the browser that pressed the button.
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import abort, current_app, has_app_context
+from flask import Flask, abort, current_app, has_app_context, session
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, user_logged_in
 from sqlalchemy import select, update
 
 from core.clock import utcnow
@@ -36,17 +39,45 @@ login_manager.login_message = _l("Please log in to see this page.")
 login_manager.session_protection = "strong"
 
 
+#: Session key of the account's ``session_version`` when the session logged in.
+SESSION_VERSION = "session_version"
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> Member | StaffUser | None:
     kind, _, raw = user_id.partition(":")
     if not raw.isdigit():
         return None
+    user: Member | StaffUser | None = None
     if kind == "staff":
-        return db.session.get(StaffUser, int(raw))
-    if kind == "member":
+        user = db.session.get(StaffUser, int(raw))
+    elif kind == "member":
         member = db.session.get(Member, int(raw))
-        return member if member is not None and member.status is not MemberStatus.LEFT else None
-    return None
+        user = member if member is not None and member.status is not MemberStatus.LEFT else None
+    if user is None or session.get(SESSION_VERSION) != user.session_version:
+        return None  # a session ended by logout or a password change elsewhere
+    return user
+
+
+@user_logged_in.connect
+def _remember_session_version(app: Flask, user: Member | StaffUser, **extra: Any) -> None:
+    session[SESSION_VERSION] = user.session_version
+
+
+def end_sessions(user: Member | StaffUser) -> None:
+    """End every session of ``user``, in every browser (caller commits)."""
+    db.session.execute(
+        update(type(user))
+        .where(type(user).id == user.id)
+        .values(session_version=type(user).session_version + 1)
+    )
+    db.session.refresh(user)
+
+
+def set_password(user: StaffUser, password: str) -> None:
+    """A new password ends every session opened with the old one (caller commits)."""
+    user.password_hash = hash_password(password)
+    end_sessions(user)
 
 
 def _hasher() -> PasswordHasher:

@@ -1,4 +1,5 @@
-"""Command-line tools: ``flask --app app staff create`` and ``mail bounces``.
+"""Command-line tools: ``flask --app app staff create``, ``staff set-password`` and
+``mail bounces``.
 
 Scheduled work (mail delivery, yearly mails) runs through ``jobs tick`` / ``scheduler``;
 the demo (panel and surveys) is ``flask --app app demo``, in ``surveys.demo.cli``."""
@@ -14,7 +15,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from extensions import db
-from panel.auth import hash_password
+from panel.auth import hash_password, set_password
 from panel.mail.outbox import mark_bounced
 from panel.staff.models import Role, StaffUser
 
@@ -40,6 +41,19 @@ def create_staff_command(email: str, name: str, role: str, password: str) -> Non
     db.session.add(user)
     db.session.commit()
     click.echo(f"created {role} {user.email}")
+
+
+@staff_cli.command("set-password")
+@click.option("--email", required=True)
+@click.password_option()
+def set_password_command(email: str, password: str) -> None:
+    """Give a staff account a new password; every session of the account ends."""
+    user = db.session.query(StaffUser).filter_by(email=email.strip().lower()).one_or_none()
+    if user is None:
+        raise click.ClickException(f"no staff account {email}")
+    set_password(user, password)
+    db.session.commit()
+    click.echo(f"new password for {user.email}; its sessions have ended")
 
 
 def read_addresses(lines: list[str]) -> list[str]:

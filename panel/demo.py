@@ -152,6 +152,15 @@ def _demo_members(figures: dict[tuple[str, str, str, str], int], count: int, see
     return count
 
 
+def has_real_data() -> bool:
+    """Whether the database holds anything the demo did not make: a member who is not
+    synthetic, or a staff account outside the demo's domain. The demo's printed logins and
+    known passwords must never land in a real panel by mistake."""
+    real_member = select(Member.id).filter_by(synthetic=False).limit(1)
+    real_staff = select(StaffUser.id).where(~StaffUser.email.endswith(f"@{DEMO_DOMAIN}")).limit(1)
+    return db.session.scalar(real_member) is not None or db.session.scalar(real_staff) is not None
+
+
 def build_demo_panel(members: int = 2400, seed: int = 2026) -> dict[str, Any]:
     """Create the demo panel if it is not there yet; say how to get in.
 

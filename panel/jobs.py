@@ -17,7 +17,7 @@ from sqlalchemy import CursorResult, Delete, delete, exists, or_, select
 from core.jobs import DailyAt, Every, ScheduledJob, register
 from extensions import db
 from panel.mail.models import OutboxMessage
-from panel.mail.outbox import deliver_outbox
+from panel.mail.outbox import FileBackend, deliver_outbox, get_backend
 from panel.members.models import Consent, LoginToken, Member, MemberStatus
 from panel.members.operations import (
     delete_member,
@@ -67,13 +67,16 @@ def _deleted(statement: Delete) -> int:
 def delete_expired_records(now: datetime) -> str:
     """Keep personal data only as long as it is needed (data minimisation, GDPR art. 5(1)(e)).
 
-    Sent mail goes after MAIL_RETENTION_DAYS; unsent mail stays, since it is still owed.
+    Sent mail goes after MAIL_RETENTION_DAYS, with the file backend's .eml files of it;
+    unsent mail stays, since it is still owed.
     A login link goes TOKEN_RETENTION after it was used or expired. Members go as
     ``retire_lapsed_consents`` and ``delete_members_past_retention`` say.
     """
     mail_cutoff = now - timedelta(days=current_app.config["MAIL_RETENTION_DAYS"])
     token_cutoff = now - TOKEN_RETENTION
     mails = _deleted(delete(OutboxMessage).where(OutboxMessage.sent_at < mail_cutoff))
+    backend = get_backend()
+    files = backend.delete_before(mail_cutoff) if isinstance(backend, FileBackend) else 0
     tokens = _deleted(
         delete(LoginToken).where(
             or_(LoginToken.used_at < token_cutoff, LoginToken.expires_at < token_cutoff)
@@ -83,7 +86,8 @@ def delete_expired_records(now: datetime) -> str:
     lapsed = retire_lapsed_consents(now)
     left, unconfirmed = delete_members_past_retention(now)
     return (
-        f"deleted {mails} sent mails, {tokens} login links, {left} members who left, "
+        f"deleted {mails} sent mails ({files} .eml files), {tokens} login links, "
+        f"{left} members who left, "
         f"{unconfirmed} never confirmed; {lapsed} with lapsed consent marked as left"
     )
 

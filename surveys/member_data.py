@@ -2,7 +2,8 @@
 
 Panel asks through ``panel.signals`` (it never imports surveys); these receivers answer.
 The export gives the member their own records as they are stored: invitations (when they
-were drawn, mailed and reminded), responses with every answer, and the result mails.
+were drawn, mailed and reminded), responses with every answer, the quotes staff picked
+from their answers (as edited and whether shown), and the result mails.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from extensions import db
 from panel import signals
 from panel.members.models import Member
 from panel.signals import DataSection, ProfileSection
-from surveys.answering.models import Response
-from surveys.publishing.models import Publication, PublicationMail
+from surveys.answering.models import Answer, Response
+from surveys.publishing.models import Publication, PublicationMail, Quote
 from surveys.publishing.operations import member_results
 from surveys.waves.models import Invitation, Wave
 
@@ -69,6 +70,31 @@ def responses(_sender: Any, member: Member, language: str) -> DataSection:
     )
 
 
+def quotes(_sender: Any, member: Member, language: str) -> DataSection:
+    rows = db.session.execute(
+        select(Quote, Wave.name)
+        .join(Answer, Answer.id == Quote.answer_id)
+        .join(Response, Response.id == Answer.response_id)
+        .join(Wave, Wave.id == Quote.wave_id)
+        .where(Response.member_id == member.id)
+        .order_by(Quote.id)
+    )
+    return DataSection(
+        "quotes",
+        ("quote",),
+        [
+            {
+                "wave": wave_name,
+                "question": quote.question_key,
+                "text": quote.text,
+                "published": quote.published,
+                "updated_at": iso(quote.updated_at),
+            }
+            for quote, wave_name in rows
+        ],
+    )
+
+
 def result_mails(_sender: Any, member: Member, language: str) -> DataSection:
     rows = db.session.execute(
         select(PublicationMail, Wave.name)
@@ -97,6 +123,6 @@ def results_section(_sender: Any, member: Member, language: str) -> ProfileSecti
 
 
 def connect_signals() -> None:
-    for receiver in (invitations, responses, result_mails):
+    for receiver in (invitations, responses, quotes, result_mails):
         signals.connect(signals.member_data_requested, receiver)
     signals.connect(signals.profile_sections_requested, results_section)

@@ -154,8 +154,9 @@ def backend_pid(connection: Connection) -> int:
     return int(connection.scalar(text("SELECT pg_backend_pid()")))
 
 
-def blocked_by(watcher: Connection, holder_pid: int, seconds: float = 15) -> tuple[int, str]:
-    """(pid, query) of the backend that waits for a lock ``holder_pid`` holds, once one does."""
+def blocked_by(watcher: Connection, holder_pid: int, seconds: float = 60) -> tuple[int, str]:
+    """(pid, query) of the backend that waits for a lock ``holder_pid`` holds, once one does
+    (a subprocess starting the app on a loaded 2-core machine can take many seconds)."""
     found: list[tuple[int, str]] = []
 
     def waiting() -> bool:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from email import message_from_bytes, policy
+from pathlib import Path
 
 import pyotp
+from flask import current_app
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -59,10 +62,22 @@ def sent_mail(to: str | None = None, kind: str | None = None) -> list[OutboxMess
     return list(db.session.scalars(query))
 
 
+def mail_text(message: OutboxMessage) -> str:
+    """The text the recipient got: once sent, the outbox keeps no secret links, so a sent
+    message is read from the file backend's .eml file."""
+    if message.sent_at is None:
+        return message.body
+    directory = Path(current_app.config["MAIL_FILE_DIR"])
+    (path,) = directory.glob(f"*-{message.id}.eml")
+    email = message_from_bytes(path.read_bytes(), policy=policy.default)
+    return str(email.get_content())
+
+
 def link_in(message: OutboxMessage, path_prefix: str) -> str:
     """The path of the first link in ``message`` that starts with ``path_prefix``."""
-    match = re.search(r"https?://[^/\s]+(" + re.escape(path_prefix) + r"[^\s]*)", message.body)
-    assert match, f"no {path_prefix} link in: {message.body}"
+    body = mail_text(message)
+    match = re.search(r"https?://[^/\s]+(" + re.escape(path_prefix) + r"[^\s]*)", body)
+    assert match, f"no {path_prefix} link in: {body}"
     return match.group(1)
 
 

@@ -67,14 +67,18 @@ def test_the_session_cookie_is_httponly_and_samesite(client):
     ],
 )
 def test_cookies_are_secure_in_production_unless_configured_otherwise(database_url, config, secure):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, **config})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "k", **config})
     assert app.config["SESSION_COOKIE_SECURE"] is secure
     assert app.config["REMEMBER_COOKIE_SECURE"] is secure
 
 
 def test_a_secure_session_cookie_is_sent_with_the_secure_flag(database_url):
     app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": database_url, "BASE_URL": "https://panel.region.dk"}
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "BASE_URL": "https://panel.region.dk",
+            "SECRET_KEY": "k",
+        }
     )
     response = app.test_client().get("/language/en", base_url="https://localhost")
     assert "Secure" in response.headers["Set-Cookie"]

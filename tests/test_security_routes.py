@@ -46,6 +46,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "panel.join": EVERYONE,
     "panel.join_sent": EVERYONE,
     "panel.confirm": EVERYONE,
+    "panel.confirm_email": EVERYONE,
     "panel.login": EVERYONE,
     "panel.login_sent": EVERYONE,
     "panel.login_link": EVERYONE,
@@ -76,8 +77,8 @@ ACCESS: dict[str, frozenset[str]] = {
     # results for politicians and staff
     "results.index": READERS,
     "results.summary": READERS,
-    # staff's own two-factor set-up
-    "auth.two_factor": STAFF,
+    # everyone with a staff account sets up their own two-factor login
+    "auth.two_factor": READERS,
     # running the panel
     "staff.overview": STAFF,
     "staff.members": STAFF,

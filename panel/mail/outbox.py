@@ -7,6 +7,11 @@ thousands of members at once (a wave's invitations), with one multi-row INSERT p
 retried later with backoff, so a mail server that is down delays mail but never loses it,
 while an address the server refuses for good is marked bounced and not tried again.
 
+Answer, login and confirmation links in a body work for days and name one person; once a
+message is sent its stored body keeps its text but loses those links (``redact_links``),
+so the outbox, its backups and whoever reads them hold no working key to anyone's answers
+or account. The mail itself, as sent, still has them.
+
 Every mail to a member carries an unsubscribe link (in the footer, and as RFC 8058
 ``List-Unsubscribe`` headers for one-click unsubscribing in mail programs): a token signed
 with SECRET_KEY that names the member and never expires, since old mails must keep working.
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import smtplib
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
@@ -29,12 +35,17 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, insert, select, update
 
 from core.clock import utcnow
+from core.input_checks import one_line
 from extensions import db
 from panel.mail.models import OutboxMessage
 from panel.members.models import Member, MemberContact
 
 log = logging.getLogger(__name__)
 
+#: Paths whose links carry a secret token: answering, login, confirming an address.
+SECRET_LINK_PATHS = ("/a/", "/login/", "/confirm/", "/email/confirm/")
+#: What a secret link is replaced with in a sent message's stored body.
+REDACTED_LINK = "[…]"
 #: Longest wait between two attempts at one message.
 MAX_BACKOFF = timedelta(hours=1)
 #: ``next_attempt_at`` of a message whose address the server refused for good: never due.
@@ -46,10 +57,31 @@ class MailBackend(Protocol):
 
 
 class FileBackend:
-    """Writes each message as an .eml file, so the flow can be followed without a server."""
+    """Writes each message as an .eml file, so the flow can be followed without a server.
+
+    The files hold the mail as sent, links and all, so the retention job deletes them with
+    the sent mail (``delete_before``).
+    """
 
     def __init__(self, directory: str) -> None:
         self.directory = directory
+
+    def delete_before(self, cutoff: datetime) -> int:
+        """Delete the files of mail sent before ``cutoff`` (named by when they were sent)."""
+        if not os.path.isdir(self.directory):
+            return 0
+        deleted = 0
+        for name in os.listdir(self.directory):
+            if not name.endswith(".eml"):
+                continue
+            try:
+                written = datetime.strptime(name.split("-", 1)[0], "%Y%m%dT%H%M%S%f")
+            except ValueError:
+                continue  # not one of ours
+            if written < cutoff:
+                os.remove(os.path.join(self.directory, name))
+                deleted += 1
+        return deleted
 
     def send(self, message: EmailMessage) -> None:
         os.makedirs(self.directory, exist_ok=True)
@@ -85,7 +117,7 @@ def get_backend() -> MailBackend:
 def _render(kind: str, context: dict[str, Any]) -> tuple[str, str]:
     """(subject, body) of ``templates/emails/<kind>``, in the locale in force."""
     context.setdefault("base_url", current_app.config["BASE_URL"])
-    subject = render_template(f"emails/{kind}_subject.txt", **context).strip()
+    subject = one_line(render_template(f"emails/{kind}_subject.txt", **context))
     return subject, render_template(f"emails/{kind}.txt", **context)
 
 
@@ -148,7 +180,7 @@ def mail_member(kind: str, member: Member, **context: Any) -> OutboxMessage:
     """
     if member.contact is None:
         raise ValueError(f"member {member.id} has no contact details to mail")
-    context.setdefault("name", member.contact.name)
+    context.setdefault("name", one_line(member.contact.name or "") or None)
     context.setdefault("unsubscribe_link", unsubscribe_url(member.id))
     return queue_mail(
         kind, member.contact.email, language=member.language, member=member, **context
@@ -182,7 +214,7 @@ def queue_member_mails(kind: str, letters: Sequence[tuple[Recipient, dict[str, A
     rows = []
     for recipient, context in letters:
         personal = {
-            "name": recipient.name,
+            "name": one_line(recipient.name or "") or None,
             "unsubscribe_link": unsubscribe_url(recipient.member_id),
             **{k: v for k, v in context.items() if k in PERSONAL},
         }
@@ -273,6 +305,13 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     return email
 
 
+def redact_links(body: str) -> str:
+    """``body`` without its links that carry a secret token (``SECRET_LINK_PATHS``)."""
+    base = re.escape(str(current_app.config["BASE_URL"]).rstrip("/"))
+    paths = "|".join(re.escape(path) for path in SECRET_LINK_PATHS)
+    return re.sub(rf"{base}(?:{paths})\S*", REDACTED_LINK, body)
+
+
 def backoff(attempts: int) -> timedelta:
     """1, 2, 4, ... minutes after the n-th failure, at most MAX_BACKOFF."""
     return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
@@ -283,11 +322,13 @@ def deliver_outbox(now: datetime | None = None, limit: int = 500) -> tuple[int, 
 
     Each message is claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (SQLite
     serialises writers anyway) and committed on its own, so one bad address or a server
-    going away half-way never holds back or repeats the others.
+    going away half-way never holds back or repeats the others. A message that cannot be
+    made into a mail at all (a header with a line break, from before titles were checked)
+    is set aside as failed for good, and the others go.
     """
     now = now or utcnow()
     backend = get_backend()
-    sent = failed = 0
+    sent = failed = undeliverable = 0
     for _ in range(limit):
         message = db.session.scalar(
             select(OutboxMessage)
@@ -299,7 +340,14 @@ def deliver_outbox(now: datetime | None = None, limit: int = 500) -> tuple[int, 
         if message is None:
             break
         try:
-            backend.send(build_email(message))
+            email = build_email(message)
+        except ValueError as error:  # this message cannot be a mail (a header with a newline)
+            _undeliverable(message, error)
+            undeliverable += 1
+            db.session.commit()
+            continue
+        try:
+            backend.send(email)
         except smtplib.SMTPRecipientsRefused as error:
             if not _refused_for_good(error):
                 failed += _failed(message, error, now)
@@ -315,11 +363,20 @@ def deliver_outbox(now: datetime | None = None, limit: int = 500) -> tuple[int, 
             message.attempts += 1
             message.sent_at = utcnow()
             message.last_error = None
+            message.body = redact_links(message.body)
             sent += 1
         db.session.commit()
         if failed:
             break  # the server is unwell: leave the rest for the next run instead of hammering it
-    return sent, failed
+    return sent, failed + undeliverable
+
+
+def _undeliverable(message: OutboxMessage, error: Exception) -> None:
+    """Set aside a message that can never be sent, so it holds back no other mail."""
+    message.attempts += 1
+    message.last_error = f"undeliverable: {type(error).__name__}: {error}"[:500]
+    message.next_attempt_at = NEVER
+    log.error("mail %s cannot be built and is set aside: %s", message.id, error)
 
 
 def _refused_for_good(error: smtplib.SMTPRecipientsRefused) -> bool:

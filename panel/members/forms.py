@@ -35,6 +35,7 @@ from wtforms.validators import (
 )
 
 from core.clock import today
+from core.input_checks import SingleLine
 from panel.demographics.models import Attribute, AttributeKind
 from panel.members.operations import MemberDetails
 
@@ -114,7 +115,11 @@ class MemberForm(FlaskForm):
     )
     name = StringField(
         _l("Name"),
-        validators=[Optional(), Length(max=200, message=_l("Use at most 200 characters."))],
+        validators=[
+            Optional(),
+            Length(max=200, message=_l("Use at most 200 characters.")),
+            SingleLine(),
+        ],
         render_kw={"autocomplete": "name"},
     )
     language = _language_field(_l("Language of pages and e-mails"))

@@ -23,6 +23,7 @@ from sqlalchemy.orm import selectinload
 
 from core.clock import utcnow
 from core.i18n import current_language
+from core.spreadsheets import safe_cell
 from extensions import db
 from panel.demographics.attributes import (
     CategoryIndex,
@@ -52,10 +53,10 @@ PLAIN_EMAIL = re.compile(
     r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
 )
-#: Cells starting with these are formulas to a spreadsheet; exported with a leading quote.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 Source = bytes | str | IO[bytes] | IO[str]
+#: Rows one upload may have, counted before anything is parsed; larger files are split.
+MAX_ROWS = 200_000
 RowError = tuple[int, str]
 
 
@@ -91,6 +92,12 @@ def read_csv(source: Source) -> CsvRows:
     """
     data = source.read() if hasattr(source, "read") else source
     text = decode(data) if isinstance(data, bytes) else str(data).removeprefix("\ufeff")
+    if text.count("\n") > MAX_ROWS + 1:  # up front: parsing a million rows kills the worker
+        message = _(
+            "The file has more than %(n)s rows. Split it into files of at most %(n)s rows.",
+            n=f"{MAX_ROWS:,}".replace(",", "."),
+        )
+        raise UnreadableCsv([(MAX_ROWS + 2, message)])
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = max(";,\t", key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -359,12 +366,6 @@ def _send_confirmations(ids: Sequence[int]) -> None:
         send_confirmation(member)
 
 
-def _safe_cell(value: str | None) -> str:
-    if value and value.startswith(FORMULA_START):
-        return "'" + value
-    return value or ""
-
-
 def export_members(batch: int = 2000) -> Iterator[str]:
     """The whole panel as CSV text, yielded in chunks while the rows stream from the database."""
     buffer = io.StringIO()
@@ -393,8 +394,8 @@ def export_members(batch: int = 2000) -> Iterator[str]:
             [
                 row[0],
                 row[1].value,
-                _safe_cell(row[2]),
-                _safe_cell(row[3]),
+                safe_cell(row[2] or ""),
+                safe_cell(row[3] or ""),
                 row[4],
                 row[5],
                 *(_date(value) for value in row[6:]),

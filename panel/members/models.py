@@ -120,6 +120,9 @@ class Member(UserMixin, Base):
     #: sampling frame is one scan of this table (joining a million contact rows cost most of
     #: the frame's time, ``bench/bench_waves.py``); it says nothing of who the member is.
     email_bounced_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: Sessions carry the number they were opened under; raising it (``panel.auth.end_sessions``
+    #: at logout) ends every session of this member, wherever a copy of the cookie is.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     contact: Mapped[MemberContact | None] = relationship(
         back_populates="member", cascade="all, delete-orphan", passive_deletes=True

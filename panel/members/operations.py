@@ -17,6 +17,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import inspect, or_, select
 
+from core.audit import AuditEvent
 from core.clock import iso, utcnow
 from core.errors import InvalidTransition, Refusal
 from extensions import db
@@ -175,19 +176,30 @@ def request_login_link(email: str) -> None:
     log.info("login link sent to member %s", member.id)
 
 
-def update_profile(member: Member, details: MemberDetails, now: datetime | None = None) -> None:
-    """Change what the member told us; raises EmailUnavailable for another member's address."""
+def update_profile(
+    member: Member,
+    details: MemberDetails,
+    now: datetime | None = None,
+    change_email_now: bool = False,
+) -> str | None:
+    """Change what the member told us, except the address: a new one is returned, for
+    ``panel.members.email_change`` to confirm. Raises EmailUnavailable for another
+    member's address. ``change_email_now`` is for the API, whose caller (the region's own
+    systems, with the ``members:write`` scope) states the address from its records."""
     email = normalise_email(details.email)
     if member.contact is None:
         raise ValueError(f"member {member.id} has no contact details")
+    wanted = None
     if email != member.contact.email:
         if find_by_email(email) is not None:
             raise EmailUnavailable
-        member.contact.email = email
-        member.email_bounced_at = None
+        wanted = email
+        if change_email_now:
+            member.contact.email, member.email_bounced_at, wanted = email, None, None
     _apply(member, details)
     member.profile_checked_at = now or utcnow()
     log.info("member %s updated their profile", member.id)
+    return wanted
 
 
 def confirm_profile_current(member: Member, now: datetime | None = None) -> None:
@@ -325,6 +337,23 @@ def member_data_sections(
                     "source": c.source,
                 }
                 for c in member.consents
+            ],
+        ),
+        DataSection(
+            "audit",
+            ("audit_event",),
+            [
+                {"at": iso(e.at), "actor": e.actor, "action": e.action, "target": e.target}
+                for e in db.session.scalars(
+                    select(AuditEvent)
+                    .where(
+                        or_(
+                            AuditEvent.target == member.get_id(),
+                            AuditEvent.actor == member.get_id(),
+                        )
+                    )
+                    .order_by(AuditEvent.id)
+                )
             ],
         ),
         DataSection(

@@ -30,8 +30,9 @@ from core.clock import utcnow
 from core.errors import commit_or_flash
 from extensions import csrf, db, limiter
 from panel import signals
-from panel.auth import member_required, safe_next
+from panel.auth import end_sessions, member_required, safe_next
 from panel.demographics.attributes import load_attributes
+from panel.members import email_change
 from panel.members import operations as members
 from panel.members.forms import (
     ActionForm,
@@ -43,6 +44,7 @@ from panel.members.forms import (
     member_form_class,
 )
 from panel.members.models import Member, MemberStatus
+from panel.members.operations import MemberDetails
 
 bp = Blueprint("panel", __name__)
 
@@ -187,10 +189,43 @@ def profile_edit() -> ResponseReturnValue:
     )
     if form.validate_on_submit():
         details = form.member_details()
-        if commit_or_flash(lambda: members.update_profile(member, details), form).ok:
+        outcome = commit_or_flash(lambda: _save_profile(member, details), form)
+        if outcome.ok:
             session["language"] = member.language
+            if outcome.value:
+                return _done(
+                    _(
+                        "Your profile is saved. We have sent a link to %(email)s: the new "
+                        "address is used once you open it.",
+                        email=outcome.value,
+                    )
+                )
             return _done(_("Your profile is saved."))
     return render_template("panel/profile_edit.html", form=form)
+
+
+def _save_profile(member: Member, details: MemberDetails) -> str | None:
+    """Save the profile; a new address is asked for, not taken (``email_change``)."""
+    wanted = members.update_profile(member, details)
+    if wanted is not None:
+        email_change.request_email_change(member, wanted)
+    return wanted
+
+
+@bp.route("/email/confirm/<token>", methods=["GET", "POST"], endpoint="confirm_email")
+def confirm_email(token: str) -> ResponseReturnValue:
+    """A button, not the link itself, changes the address: mail scanners open links."""
+    if ActionForm().validate_on_submit():
+        member = email_change.confirm_email_change(token)
+        if member is None:
+            db.session.rollback()
+            page = render_template("panel/link_invalid.html", form=LoginLinkForm())
+            return page, LINK_GONE
+        db.session.commit()
+        flash(_("Your new e-mail address is saved."))
+        home = "panel.profile" if current_user.is_authenticated else "panel.index"
+        return redirect(url_for(home))
+    return _link_page("email")
 
 
 @bp.route("/profile/checked", methods=["POST"], endpoint="profile_checked")
@@ -310,6 +345,10 @@ def unsubscribe(token: str) -> ResponseReturnValue:
 
 @bp.route("/logout", methods=["POST"], endpoint="logout")
 def logout() -> ResponseReturnValue:
+    """Ends the session here and every copy of it elsewhere (``panel.auth.end_sessions``)."""
+    if current_user.is_authenticated:
+        end_sessions(current_user._get_current_object())
+        db.session.commit()
     logout_user()
     _restart_session()
     flash(_("You are logged out."))

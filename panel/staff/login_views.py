@@ -25,7 +25,7 @@ from flask_login import current_user, login_user
 from werkzeug.wrappers import Response
 
 from extensions import db, limiter
-from panel.auth import authenticate_staff, safe_next, staff_required
+from panel.auth import authenticate_staff, role_required, safe_next
 from panel.members.forms import StaffLoginForm
 from panel.staff import two_factor
 from panel.staff.forms import TwoFactorCodeForm
@@ -143,7 +143,7 @@ def staff_login_code() -> ResponseReturnValue:
 
 
 @bp.route("/two-factor", methods=["GET", "POST"], endpoint="two_factor")
-@staff_required
+@role_required(Role.ADMIN, Role.STAFF, Role.POLITICIAN)
 def two_factor_page() -> ResponseReturnValue:
     """Set up (or, for non-admins, turn off) two-factor login.
 

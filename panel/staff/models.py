@@ -46,6 +46,9 @@ class StaffUser(UserMixin, Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     #: The 30-second time step of the last accepted code: a code works only once.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    #: Sessions carry the number they were opened under; raising it (``panel.auth.end_sessions``
+    #: at logout and password change) ends every session of this account.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     def get_id(self) -> str:
         return f"staff:{self.id}"

@@ -12,8 +12,10 @@ from __future__ import annotations
 import time
 
 import pyotp
+from sqlalchemy import or_, update
 
 from core.audit import record
+from extensions import db
 from panel.staff.models import Role, StaffUser
 
 ISSUER = "Borgerpanel"
@@ -47,14 +49,28 @@ def accepted_step(
 
 
 def check_code(user: StaffUser, code: str) -> bool:
-    """Whether ``code`` is a fresh code of ``user``'s; spends it (caller commits)."""
+    """Whether ``code`` is a fresh code of ``user``'s; spends it (caller commits).
+
+    The step is spent by a conditional UPDATE (only if no request has spent this step or a
+    later one meanwhile), so two requests racing with the same code cannot both log in:
+    on PostgreSQL the second waits for the first's row lock and then matches no row.
+    """
     if user.totp_secret is None:
         return False
     step = accepted_step(user.totp_secret, code, user.totp_last_step)
     if step is None:
         return False
-    user.totp_last_step = step
-    return True
+    spent = db.session.execute(
+        update(StaffUser)
+        .where(
+            StaffUser.id == user.id,
+            or_(StaffUser.totp_last_step.is_(None), StaffUser.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(user)
+    return getattr(spent, "rowcount", 0) == 1
 
 
 def enable(user: StaffUser, secret: str, code: str) -> bool:

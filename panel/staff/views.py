@@ -26,6 +26,7 @@ from wtforms.fields.choices import SelectChoice
 from core.audit import AuditEvent, record, verify_chain
 from core.clock import today
 from core.i18n import current_language
+from core.input_checks import bounded_int
 from extensions import db
 from panel.auth import role_required, staff_required
 from panel.demographics.attributes import age_band, load_attributes
@@ -98,8 +99,8 @@ def member_search(text: str | None, status: str | None) -> Select[tuple[Member]]
     """A member number finds that member; other text is an e-mail address or its start."""
     query = select(Member).outerjoin(MemberContact).order_by(Member.id.desc())
     text = (text or "").strip().lower()
-    if text.isdigit():
-        query = query.where(Member.id == int(text))
+    if text.isdigit():  # a number too large for an id finds nobody
+        query = query.where(Member.id == bounded_int(text, default=0))
     elif text:
         query = query.where(MemberContact.email.startswith(text, autoescape=True))
     if status in {s.value for s in MemberStatus}:
@@ -113,8 +114,15 @@ def members() -> ResponseReturnValue:
     form = MemberSearchForm(request.args)
     form.validate()
     page = db.paginate(
-        member_search(form.q.data, form.status.data), per_page=PER_PAGE, error_out=False
+        member_search(form.q.data, form.status.data),
+        page=bounded_int(request.args.get("page")),
+        per_page=PER_PAGE,
+        error_out=False,
     )
+    # who browsed whom: the page and the filter, never the searched address itself
+    record("members.list", "", page=page.page, searched=bool(form.q.data),
+           status=form.status.data or None, shown=len(page.items))  # fmt: skip
+    db.session.commit()
     return render_template("staff/members.html", form=form, page=page)
 
 
@@ -358,6 +366,9 @@ def delete_category(category_id: int) -> ResponseReturnValue:
 def audit() -> ResponseReturnValue:
     """The audit trail, newest first, and whether its hash chain is unbroken."""
     page = db.paginate(
-        select(AuditEvent).order_by(AuditEvent.id.desc()), per_page=PER_PAGE, error_out=False
+        select(AuditEvent).order_by(AuditEvent.id.desc()),
+        page=bounded_int(request.args.get("page")),
+        per_page=PER_PAGE,
+        error_out=False,
     )
     return render_template("staff/audit.html", page=page, broken_at=verify_chain())

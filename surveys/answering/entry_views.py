@@ -3,17 +3,20 @@
 
 Typed-in answers go through the very page flow citizens use (``surveys.answering.views``), so
 the same checks, conditions and completion apply; the response is marked with its mode and
-who typed it. These pages are behind the staff login and keep their CSRF tokens.
+who typed it. These pages are behind the staff login and keep their CSRF tokens. Staff
+never reach a response the member started online (403), and every start and every page
+typed in is in the audit trail.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from core.audit import record
 from core.clock import utcnow
 from extensions import db
 from panel.auth import staff_required
@@ -33,6 +36,8 @@ def staff_link(response_id: int) -> Link:
     response = db.get_or_404(Response, response_id)
     if response.invitation is None:  # only invited members' answers are typed in
         abort(404)
+    if response.entered_by_id is None:  # the member's own, started through their link
+        abort(403)
     questionnaire = answering.load_questionnaire(response.questionnaire_id)
     return Link(
         questionnaire, response, response.invitation, ENTRY, {"response_id": response.id},
@@ -59,14 +64,21 @@ def entry_start(wave_id: int) -> ResponseReturnValue:
         elif not accepting_answers(invitation, utcnow()):
             form.member_id.errors.append(_("The wave is not open for answers."))
         else:
-            response = answering.start_response(
-                invitation,
-                wave.questionnaire.languages[0],
-                utcnow(),
-                mode=ResponseMode(form.mode.data),
-                entered_by=current_user,
-            )
-            return redirect(url_for("entry.resume", response_id=response.id))
+            try:
+                response = answering.start_response(
+                    invitation,
+                    wave.questionnaire.languages[0],
+                    utcnow(),
+                    mode=ResponseMode(form.mode.data),
+                    entered_by=current_user,
+                )
+            except answering.MembersOwnResponse as refusal:
+                form.member_id.errors.append(str(refusal))
+            else:
+                record("answers.entry_start", f"response:{response.id}", wave=wave.id,
+                       invitation=invitation.id, mode=response.mode.value)  # fmt: skip
+                db.session.commit()
+                return redirect(url_for("entry.resume", response_id=response.id))
     return render_template("surveys/answering/entry_start.html", wave=wave, form=form)
 
 
@@ -81,7 +93,12 @@ def entry_resume(response_id: int) -> ResponseReturnValue:
 @bp.route("/<int:response_id>/<int:number>", methods=["GET", "POST"], endpoint="page")
 @staff_required
 def entry_page(response_id: int, number: int) -> ResponseReturnValue:
-    return answer_page(staff_link(response_id), number)
+    link = staff_link(response_id)
+    page = answer_page(link, number)
+    if request.method == "POST":
+        record("answers.entry_page", f"response:{response_id}", page=number)
+        db.session.commit()
+    return page
 
 
 @bp.route("/<int:response_id>/done", endpoint="done")

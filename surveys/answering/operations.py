@@ -57,6 +57,10 @@ class AnsweringClosed(Refusal):
     """The response cannot take answers: completed, or the wave is closed."""
 
 
+class MembersOwnResponse(Refusal):
+    """Staff may not open or change answers a member started giving online themselves."""
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -93,8 +97,9 @@ def start_response(
 ) -> Response:
     """The invitation's response, created on first use; idempotent and safe to race.
 
-    Staff typing in paper or telephone answers (``mode``, ``entered_by``) take over a
-    response the member left unfinished; the mode then says how it was completed.
+    Staff typing in paper or telephone answers (``mode``, ``entered_by``) continue a
+    response staff started, never one the member started online: those answers are the
+    member's own, and staff reading or rewriting them would be a breach nobody could see.
     """
     existing = select(Response).filter_by(invitation_id=invitation.id)
     response = db.session.scalar(existing)
@@ -115,8 +120,10 @@ def start_response(
             existing,
         )
         log.info("response %s started (invitation %s, %s)", response.id, invitation.id, mode)
-    elif entered_by is not None and response.completed_at is None:
-        response.mode, response.entered_by_id = mode, entered_by.id
+    elif entered_by is not None and response.entered_by_id is None:
+        raise MembersOwnResponse(
+            _("This member has started answering online; staff cannot open their answers.")
+        )
     if invitation.started_at is None:
         invitation.started_at = now
     db.session.commit()
@@ -230,8 +237,13 @@ def save_answers(response: Response, page: Page, values: Mapping[str, Any]) -> N
     """Store the page's answers (a None value removes an answer) and where to resume.
 
     Delete-then-insert of the page's keys in one transaction, so a repeated submission of
-    the same page leaves exactly one answer per question.
+    the same page leaves exactly one answer per question. The response's row is locked
+    first (``FOR UPDATE``; SQLite serialises writers anyway): without it, on PostgreSQL a
+    double click's second request could not see the first's uncommitted answers to delete
+    them, and its insert broke the unique (response, question) with a 500. With it, the
+    second waits, then finds the response as the first left it (perhaps completed).
     """
+    db.session.refresh(response, with_for_update=True)
     ensure_open(response)
     keys = list(values)
     if keys:

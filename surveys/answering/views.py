@@ -13,13 +13,14 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
+from itsdangerous import Signer
 from sqlalchemy import select
 
 from core.clock import utcnow
-from extensions import csrf, db
+from extensions import csrf, db, limiter
 from panel.members.models import MemberStatus
 from surveys.answering import operations as answering
 from surveys.answering.models import Response
@@ -278,14 +279,28 @@ def done(token: str) -> ResponseReturnValue:
     return done_page(citizen_link(token))
 
 
+def _resume_signer(questionnaire: Questionnaire) -> Signer:
+    key = str(current_app.config["SECRET_KEY"])
+    return Signer(key, salt=f"public-resume:{questionnaire.id}")
+
+
+def new_resume_token(questionnaire: Questionnaire) -> str:
+    """A resume token made here and signed, so a client can neither choose its own (one
+    it could guess, or hand to someone else to read their answers later) nor forge one."""
+    return _resume_signer(questionnaire).sign(secrets.token_urlsafe(24)).decode()
+
+
 @public_bp.route("/<token>", methods=["GET", "POST"], endpoint="start")
 @csrf.exempt
+@limiter.limit(lambda: current_app.config["PUBLIC_START_RATE_LIMIT"], methods=["POST"])
 def public(token: str) -> ResponseReturnValue:
     """An open consultation: anyone may answer, anonymously, outside the weighted results.
 
-    The start form carries a fresh resume token; the response is keyed by it, so a double
-    submit finds the first, and the respondent's address (``/a/<resume token>``) brings
-    them back to where they stopped.
+    The start form carries a fresh resume token, made and signed by the server; the
+    response is keyed by it, so a double submit finds the first, and the respondent's
+    address (``/a/<resume token>``) brings them back to where they stopped. Starting is
+    limited per address (``PUBLIC_START_RATE_LIMIT``), so nobody fills the results with
+    thousands of responses from a script.
     """
     questionnaire = db.session.scalar(select(Questionnaire).filter_by(public_token=token))
     if questionnaire is None:
@@ -294,10 +309,13 @@ def public(token: str) -> ResponseReturnValue:
     language = language_of(link)
     if request.method == "GET":
         return render(
-            link, "surveys/answering/intro.html", language, resume_token=secrets.token_urlsafe(24)
+            link,
+            "surveys/answering/intro.html",
+            language,
+            resume_token=new_resume_token(questionnaire),
         )
     resume = request.form.get("resume", "")
-    if len(resume) < 24:
+    if not _resume_signer(questionnaire).validate(resume):
         abort(400)
     response = answering.start_public_response(questionnaire, resume, language, utcnow())
     own = citizen_link(resume)

@@ -7,14 +7,25 @@ import json
 import click
 from flask import Flask
 
+from panel.demo import has_real_data
 from surveys.demo.build import build_demo
 
 
 @click.command("demo")
 @click.option("--json", "as_json", is_flag=True, help="Print the URL and demo logins as JSON.")
 @click.option("--members", default=2400, show_default=True, help="Size of the synthetic panel.")
-def demo_command(as_json: bool, members: int) -> None:
-    """Create (once) a synthetic demo panel, population figures, demo accounts and waves."""
+@click.option("--force", is_flag=True, help="Add the demo even to a database that holds real data.")
+def demo_command(as_json: bool, members: int, force: bool) -> None:
+    """Create (once) a synthetic demo panel, population figures, demo accounts and waves.
+
+    Refused on a database with real members or staff (unless ``--force``): the demo adds
+    accounts whose passwords are printed here and in the README.
+    """
+    if has_real_data() and not force:
+        raise click.ClickException(
+            "This database holds real members or staff accounts; the demo would add "
+            "accounts with published passwords. Use --force if you really mean it."
+        )
     info = build_demo(members=members)
     if as_json:
         click.echo(json.dumps(info, ensure_ascii=False, indent=2))

@@ -13,8 +13,10 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
+from core.audit import record
 from core.errors import commit_or_flash
 from core.i18n import current_language, text_in
+from core.input_checks import bounded_int
 from extensions import db
 from panel.auth import staff_required
 from surveys.publishing.forms import PublishForm
@@ -44,6 +46,8 @@ def publish_page(wave_id: int) -> ResponseReturnValue:
             saved = publish(wave, bool(form.public.data), form.texts())
             if form.mail_again.data:
                 mail_again(saved)
+            record("results.publish", f"wave:{wave.id}", public=saved.public,
+                   mail_again=bool(form.mail_again.data))  # fmt: skip
             return saved
 
         published = commit_or_flash(save, show=False)
@@ -70,7 +74,7 @@ def quotes_page(wave_id: int) -> ResponseReturnValue:
     questions = free_text_questions(wave)
     key = request.args.get("question") or (questions[0].key if questions else None)
     question = next((q for q in questions if q.key == key), None)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = bounded_int(request.args.get("page"))
     form = FlaskForm()
     if question is not None and form.validate_on_submit():
         ids = [int(i) for i in request.form.getlist("answer") if i.isdigit()]
@@ -79,6 +83,7 @@ def quotes_page(wave_id: int) -> ResponseReturnValue:
             wave, question.key,
             {i: (str(i) in chosen, request.form.get(f"text-{i}", "")) for i in ids},
         )  # fmt: skip
+        record("results.quotes", f"wave:{wave.id}", question=question.key, published=len(chosen))
         db.session.commit()
         flash(_("The quotes are saved."))
         return redirect(url_for("publishing.quotes", wave_id=wave.id, question=key, page=page))

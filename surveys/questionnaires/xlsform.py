@@ -14,12 +14,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import islice
 from typing import IO, Any
 
 from flask_babel import gettext as _
 from openpyxl import load_workbook
 
 from core.errors import Refusal
+from core.spreadsheets import MAX_UNPACKED_BYTES, unpacked_size, unquote
 from surveys.questionnaires.conditions import ConditionError, from_xlsform
 from surveys.questionnaires.json_format import CHECKLIST, CITIZEN_TEXTS
 from surveys.questionnaires.models import Page, Questionnaire
@@ -42,6 +44,10 @@ NAMES_TO_CODES = {name.lower(): code for code, name in LANGUAGE_NAMES.items()} |
 
 class XlsFormError(Refusal):
     """The workbook cannot be imported at all (not an XLSForm, no survey sheet, ...)."""
+
+
+#: More rows than any questionnaire has: a sheet beyond this is refused, not read on.
+MAX_ROWS = 5000
 
 
 @dataclass(frozen=True)
@@ -72,7 +78,11 @@ def _sheet(book: Any, name: str, default: str) -> list[tuple[int, dict[str, Any]
     """Rows of a sheet as (line, {column: value}); translated columns as {lang: text}."""
     if name not in book.sheetnames:
         return []
-    rows = list(book[name].iter_rows(values_only=True))
+    rows = list(islice(book[name].iter_rows(values_only=True), MAX_ROWS + 2))
+    if len(rows) > MAX_ROWS + 1:
+        raise XlsFormError(
+            _("The sheet “%(name)s” has more than %(n)d rows.", name=name, n=MAX_ROWS)
+        )
     if not rows:
         return []
     header = [str(cell).strip() if cell is not None else "" for cell in rows[0]]
@@ -80,7 +90,7 @@ def _sheet(book: Any, name: str, default: str) -> list[tuple[int, dict[str, Any]
     for line, cells in enumerate(rows[1:], 2):
         row: dict[str, Any] = {}
         for title, cell in zip(header, cells, strict=False):
-            value = "" if cell is None else cell
+            value = "" if cell is None else unquote(cell)
             if isinstance(value, str):
                 value = value.strip()
             base, _sep, lang = title.partition("::")
@@ -113,6 +123,13 @@ def _required(value: Any) -> bool:
 
 def import_xlsform(file: IO[bytes] | str) -> ImportReport:
     """A new draft from an XLSForm workbook, and the rows left out (see the module docstring)."""
+    if not isinstance(file, str):
+        size = unpacked_size(file)
+        if size is not None and size > MAX_UNPACKED_BYTES:
+            raise XlsFormError(
+                _("The workbook unpacks to more than %(mb)d MB; no questionnaire is that large.",
+                  mb=MAX_UNPACKED_BYTES // 2**20)
+            )  # fmt: skip
     try:
         book = load_workbook(file, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook

@@ -25,6 +25,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from core.spreadsheets import safe_cell
 from surveys.questionnaires.conditions import to_xlsform
 from surveys.questionnaires.json_format import CHECKLIST, CITIZEN_TEXTS
 from surveys.questionnaires.models import Questionnaire
@@ -77,7 +78,7 @@ def _write(sheet: Any, columns: list[str], rows: list[dict[str, Any]], langs: li
         for lang in (langs if c in TRANSLATED or c in CITIZEN_TEXTS else [""])
     ]
     sheet.append(header)
-    for row in rows:
+    for row in rows:  # texts as text, never formulas; the import takes the quote off
         cells: list[Any] = []
         for column in columns:
             value = row.get(column, "")
@@ -85,7 +86,7 @@ def _write(sheet: Any, columns: list[str], rows: list[dict[str, Any]], langs: li
                 cells.extend((value or {}).get(lang, "") for lang in langs)
             else:
                 cells.append(value)
-        sheet.append(cells)
+        sheet.append([safe_cell(cell) for cell in cells])
 
 
 def export_xlsform(questionnaire: Questionnaire) -> bytes:

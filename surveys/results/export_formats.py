@@ -19,6 +19,7 @@ import pyreadstat
 from flask_babel import gettext as _
 from openpyxl import Workbook
 
+from core.spreadsheets import safe_cell
 from surveys.results.export import NUMERIC, AnswerTable
 from surveys.results.summary import Summary, Table
 
@@ -27,7 +28,7 @@ def answers_csv(table: AnswerTable) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([v.name for v in table.variables])
-    writer.writerows(table.rows)
+    writer.writerows([safe_cell(cell) for cell in row] for row in table.rows)
     return out.getvalue()
 
 
@@ -35,8 +36,7 @@ def weighting_csv(table: AnswerTable) -> str:
     """How the weights were made (``AnswerTable.weighting``), for those who take the CSV."""
     out = io.StringIO()
     writer = csv.writer(out)
-    for line in table.weighting:
-        writer.writerow(line)
+    writer.writerows([safe_cell(x) for x in line] for line in table.weighting)
     return out.getvalue()
 
 
@@ -46,7 +46,7 @@ def answers_xlsx(table: AnswerTable) -> bytes:
     sheet.title = _("Answers")[:31]
     sheet.append([v.name for v in table.variables])
     for row in table.rows:
-        sheet.append(row)
+        sheet.append([safe_cell(cell) for cell in row])
     labels = workbook.create_sheet(_("Variables")[:31])
     labels.append([_("Variable"), _("Label"), _("Values")])
     for v in table.variables:
@@ -54,10 +54,10 @@ def answers_xlsx(table: AnswerTable) -> bytes:
         values = "; ".join(
             f"{raw.get(number, number)} = {label}" for number, label in v.value_labels.items()
         )
-        labels.append([v.name, v.label, values])
+        labels.append([v.name, safe_cell(v.label), safe_cell(values)])
     weighting = workbook.create_sheet(_("Weighting")[:31])
     for line in table.weighting:
-        weighting.append(line)
+        weighting.append([safe_cell(x) for x in line])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -110,7 +110,7 @@ def summary_csv(summary: Summary) -> str:
     )  # fmt: skip
     for q in summary.questions:
         for table in [*q.overall, *q.breakdown]:
-            _write_table(writer, q.key, q.text, table)
+            _write_table(writer, q.key, safe_cell(q.text), table)
     return out.getvalue()
 
 

@@ -4,6 +4,7 @@ summary as CSV, and a printable report (HTML with a print stylesheet, and a PDF)
 Staff only: the answer files hold every answer, free text included, so politicians, who
 read only aggregated and suppressed figures, never reach them. The summary CSV and the
 report come from the same ``summarise`` as the pages, so they hide the same groups.
+Every download and every report shown is in the audit trail.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
+from core.audit import record
 from core.i18n import current_language, text_in
 from extensions import db
 from panel.auth import staff_required
@@ -54,6 +56,8 @@ def export_answers(wave_id: int, fmt: str) -> ResponseReturnValue:
     if fmt not in ("csv", "xlsx", "sav", "weighting.csv"):
         abort(404)
     table = answer_table(wave, current_language())
+    record("answers.export", f"wave:{wave.id}", format=fmt, rows=len(table.rows))
+    db.session.commit()
     name = f"wave-{wave.id}-answers.{fmt}"
     if fmt == "weighting.csv":
         return _download(weighting_csv(table), "text/csv; charset=utf-8", name)
@@ -72,6 +76,8 @@ def export_summary(wave_id: int) -> ResponseReturnValue:
     language = current_language()
     by, groups = breakdown_groups(request.args.get("by"), language)
     result = summarise(wave, language, by=by, groups=groups)
+    record("results.export", f"wave:{wave.id}", format="csv", by=by)
+    db.session.commit()
     suffix = f"-by-{by}" if by else ""
     return _download(summary_csv(result), "text/csv; charset=utf-8",
                      f"wave-{wave.id}-summary{suffix}.csv")  # fmt: skip
@@ -82,6 +88,8 @@ def export_summary(wave_id: int) -> ResponseReturnValue:
 def report(wave_id: int) -> ResponseReturnValue:
     wave = _exportable(wave_id)
     language = current_language()
+    record("results.report", f"wave:{wave.id}", format="html")
+    db.session.commit()
     return render_template(
         "surveys/results/report.html",
         wave=wave,
@@ -99,4 +107,6 @@ def report_as_pdf(wave_id: int) -> ResponseReturnValue:
     title = text_in(wave.questionnaire.title, language) or wave.name
     pdf = report_pdf(summarise(wave, language), title, published_quotes(wave, language),
                      min_group())  # fmt: skip
+    record("results.report", f"wave:{wave.id}", format="pdf")
+    db.session.commit()
     return _download(pdf, "application/pdf", f"wave-{wave.id}-report.pdf")

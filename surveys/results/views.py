@@ -15,6 +15,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from core.audit import record
 from core.i18n import current_language, text_in
 from extensions import db
 from panel.auth import role_required
@@ -74,6 +75,8 @@ def summary(wave_id: int) -> ResponseReturnValue:
     by, groups = breakdown_groups(request.args.get("by"), language)
     result = summarise(wave, language, by=by, groups=groups)
     add_trends(wave, result.questions, language, result.weighted)
+    record("results.view", f"wave:{wave.id}", by=by)
+    db.session.commit()
     return render_template(
         "surveys/results/summary.html",
         wave=wave,

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from core.audit import record
 from core.errors import commit_or_flash
 from core.i18n import current_language
 from extensions import db
@@ -44,13 +45,14 @@ def weighting(wave_id: int) -> ResponseReturnValue:
         if table is None:
             problem = _("Upload population figures before weighting.")
         else:
-            outcome = commit_or_flash(
-                lambda: weight_wave(
-                    wave, WeightingMethod(form.method.data), form.attributes.data or [],
-                    table, form.bounds,
-                ),
-                show=False,
-            )  # fmt: skip
+
+            def weigh() -> None:
+                weight_wave(wave, WeightingMethod(form.method.data), form.attributes.data or [],
+                            table, form.bounds)  # fmt: skip
+                record("wave.weight", f"wave:{wave.id}", method=form.method.data,
+                       attributes=form.attributes.data or [])  # fmt: skip
+
+            outcome = commit_or_flash(weigh, show=False)
             if outcome.ok:
                 flash(_("The wave is weighted."))
                 return redirect(url_for("weighting.page", wave_id=wave.id))

@@ -161,6 +161,18 @@ def test_each_token_has_its_own_rate_limit_and_is_told_when_to_retry(client):
     assert client.get("/api/v1/attributes", headers=second).status_code == 200
 
 
+def test_the_docs_page_loads_swagger_ui_pinned_with_integrity_hashes(client):
+    import re
+
+    page = client.get("/api/v1/docs").get_data(as_text=True)
+    tags = re.findall(r"<(?:script|link)[^>]*(?:src|href)=\"https?://[^>]*>", page)
+    assert len(tags) == 3
+    for tag in tags:
+        assert re.search(r"swagger-ui-dist@\d+\.\d+\.\d+/", tag), tag  # an exact version
+        assert re.search(r'integrity="sha384-[A-Za-z0-9+/=]{64}"', tag), tag
+        assert 'crossorigin="anonymous"' in tag
+
+
 def test_the_openapi_document_and_docs_are_served(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")

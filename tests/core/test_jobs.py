@@ -332,7 +332,7 @@ def test_retention_deletes_old_sent_mail_and_spent_login_links_only(app):
 
     summary = panel_jobs.delete_expired_records(NOW)
 
-    assert summary.startswith("deleted 1 sent mails, 2 login links,")
+    assert summary.startswith("deleted 1 sent mails (0 .eml files), 2 login links,")
     left = db.session.scalars(select(OutboxMessage.to_address).order_by(OutboxMessage.id)).all()
     assert left == ["b@example.dk", "c@example.dk"]
     hashes = db.session.scalars(select(LoginToken.token_hash)).all()

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from extensions import db
 from panel.demographics.models import PopulationFigure
 from panel.members.models import Member
+from tests.factories import MemberFactory, StaffUserFactory
 
 
 def _demo_json(runner) -> dict:
@@ -45,3 +46,22 @@ def test_demo_logins_work_for_every_role(runner, client):
         )
         assert response.status_code == 302, role
         client.post("/logout")
+
+
+def test_demo_refuses_a_database_with_real_members_unless_forced(runner):
+    MemberFactory()
+    db.session.commit()
+    refused = runner.invoke(args=["demo", "--members", "50"])
+    assert refused.exit_code != 0
+    assert "real members" in refused.output
+    assert db.session.scalar(select(func.count()).select_from(Member)) == 1
+
+    forced = runner.invoke(args=["demo", "--members", "600", "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert db.session.scalar(select(func.count()).select_from(Member)) > 1
+
+
+def test_demo_refuses_a_database_with_real_staff_accounts(runner):
+    StaffUserFactory(email="jens@region.dk")
+    db.session.commit()
+    assert runner.invoke(args=["demo", "--members", "50"]).exit_code != 0

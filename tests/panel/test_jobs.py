@@ -118,7 +118,7 @@ def test_running_the_job_twice_deletes_nothing_more(app, runner):
 
     again = delete_expired_records(NIGHT)
 
-    assert again.startswith("deleted 0 sent mails, 0 login links, 0 members")
+    assert again.startswith("deleted 0 sent mails (0 .eml files), 0 login links, 0 members")
 
 
 class TestShorterPeriods:
@@ -143,3 +143,26 @@ class TestShorterPeriods:
 
         assert emails() == {"lapsed@example.dk"}
         assert db.session.get_one(Member, lapsed.id).status is MemberStatus.LEFT
+
+
+def test_the_file_backends_mail_files_go_with_the_sent_mail(app):
+    import os
+
+    from core.clock import utcnow
+    from panel.mail.outbox import deliver_outbox, get_backend
+    from panel.members.operations import send_login_link
+
+    member = MemberFactory()
+    db.session.commit()
+    send_login_link(member)
+    db.session.commit()
+    deliver_outbox()
+    directory = get_backend().directory
+    (written,) = os.listdir(directory)
+    with open(os.path.join(directory, written)) as sent:
+        assert "Subject:" in sent.read()
+
+    kept = delete_expired_records(utcnow() + timedelta(days=89))
+    assert "(0 .eml files)" in kept and os.listdir(directory) == [written]
+    gone = delete_expired_records(utcnow() + timedelta(days=91))
+    assert "(1 .eml files)" in gone and os.listdir(directory) == []

@@ -23,6 +23,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
+from core.input_checks import SingleLine
+
 #: Settings written once per language, with their labels.
 TEXT_SETTINGS = {
     "low_label": _l("Label of the lowest point"),
@@ -37,11 +39,13 @@ def language_label(label: Any, language: str) -> str:
 def language_fields(
     name: str, label: Any, languages: list[str], long: bool = False
 ) -> dict[str, Field]:
-    """One text field per language, ``<name>_<language>``."""
+    """One text field per language, ``<name>_<language>``; a short one is a single line
+    (titles go into mail subjects, where a line break would end the header)."""
     kind = TextAreaField if long else StringField
+    one_line = [] if long else [SingleLine()]
     return {
         f"{name}_{lang}": kind(
-            language_label(label, lang), validators=[Optional(), Length(max=5000)]
+            language_label(label, lang), validators=[Optional(), Length(max=5000), *one_line]
         )
         for lang in languages
     }

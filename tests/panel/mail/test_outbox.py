@@ -4,7 +4,7 @@ a mail server that is down."""
 from __future__ import annotations
 
 import socket
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -12,12 +12,16 @@ from aiosmtpd.controller import Controller
 from core.clock import utcnow
 from extensions import db
 from panel.mail.models import OutboxMessage
-from panel.mail.outbox import deliver_outbox
+from panel.mail.outbox import deliver_outbox, mail_member
 from panel.members.models import MemberContact
-from panel.members.operations import queue_consent_renewals, queue_profile_checks
+from panel.members.operations import (
+    queue_consent_renewals,
+    queue_profile_checks,
+    send_login_link,
+)
 from tests.conftest import make_config
 from tests.factories import MemberFactory
-from tests.helpers import sent_mail
+from tests.helpers import link_in, sent_mail
 
 
 def _free_port() -> int:
@@ -137,3 +141,44 @@ def test_mail_waits_in_the_outbox_while_the_server_is_down_and_goes_exactly_once
     assert b"ole@example.dk" in inbox.messages[0]
     db.session.refresh(message)
     assert message.sent_at is not None and message.last_error is None
+
+
+def test_a_sent_message_keeps_no_working_login_or_answer_link(app):
+    member = member_with("karen@example.dk")
+    db.session.commit()
+    send_login_link(member)
+    db.session.commit()
+    (queued,) = sent_mail(kind="login")
+    secret = link_in(queued, "/login/")
+    assert secret.removeprefix("/login/") in queued.body
+    deliver_outbox()
+    (sent,) = sent_mail(kind="login")
+    assert sent.sent_at is not None
+    assert "/login/" not in sent.body and secret not in sent.body
+    assert "[…]" in sent.body and "borgerpanel" in sent.body.lower()
+    assert secret in link_in(sent, "/login/")  # the mail itself, as sent, has it
+    assert member.contact.email == sent.to_address
+
+
+def test_a_message_that_cannot_be_a_mail_is_set_aside_and_the_others_go(app):
+    bad = OutboxMessage(kind="invitation", to_address="a@example.dk",
+                        subject="Invited\r\nBcc: everyone@example.dk", body="x")  # fmt: skip
+    good = OutboxMessage(kind="invitation", to_address="b@example.dk", subject="Ok", body="y")
+    db.session.add_all([bad, good])
+    db.session.commit()
+    assert deliver_outbox() == (1, 1)
+    db.session.refresh(bad)
+    db.session.refresh(good)
+    assert good.sent_at is not None
+    assert bad.sent_at is None and "undeliverable" in bad.last_error
+    assert deliver_outbox() == (0, 0)  # never tried again, never in the way again
+
+
+def test_line_breaks_in_a_name_or_a_title_never_reach_a_mail(app):
+    member = member_with("karen@example.dk")
+    member.contact.name = "Karen\nJensen\r\nBcc: x@example.dk"
+    db.session.commit()
+    mail = mail_member("invitation", member, title="Bus\nfares", link="http://localhost/a/x",
+                       closes_on=date(2030, 5, 1))  # fmt: skip
+    assert "\n" not in mail.subject and "Bus fares" in mail.subject
+    assert "Karen Jensen Bcc: x@example.dk" in mail.body

@@ -14,7 +14,7 @@ from core.clock import today, utcnow
 from extensions import db
 from panel.demographics.attributes import install_default_attributes
 from panel.members.consent import CONSENT_VERSION
-from panel.members.imports import ImportResult, import_members
+from panel.members.imports import MAX_ROWS, ImportResult, import_members
 from panel.members.models import Member, MemberContact, MemberStatus
 from panel.staff.models import Role
 from tests.factories import MemberFactory
@@ -189,3 +189,17 @@ def test_imported_member_without_paper_consent_consents_by_confirming(attributes
     assert member.status is MemberStatus.ACTIVE
     assert [c.source for c in member.consents] == ["confirm"]
     assert member.consent_expires_at > utcnow() + timedelta(days=4 * 365)
+
+
+def test_a_file_with_more_rows_than_an_import_may_have_is_refused_up_front(client, attributes):
+    login_staff(client, Role.STAFF, language="en")
+    row = f"x@example.dk,{YEAR - 40},f,751,basic\n"
+    huge = "email,birth_year,gender,municipality,education\n" + row * (MAX_ROWS + 1)
+    response = client.post(
+        "/staff/import",
+        data={"file": (io.BytesIO(huge.encode()), "members.csv"), "consent_given": "y"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    assert "The file has more than 200.000 rows." in response.get_data(as_text=True)
+    assert member_count() == 0

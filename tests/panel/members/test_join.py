@@ -115,6 +115,7 @@ def test_join_form_uses_radio_buttons_for_few_choices_and_a_list_for_many(client
         ("attr_education", "phd", "Choose one of the options.", "Vælg en af mulighederne."),
         ("attr_postcode", "8" * 41, "Use at most 40 characters.", "Brug højst 40 tegn."),
         ("name", "x" * 201, "Use at most 200 characters.", "Brug højst 200 tegn."),
+        ("name", "Karen\nBcc: x@y.dk", "Write this on one line.", "Skriv det på én linje."),
         ("language", "", "Choose a language.", "Vælg et sprog."),
         (
             "consent",

@@ -14,12 +14,13 @@ from panel.mail.models import OutboxMessage
 from panel.members.models import Consent, LoginToken, Member, MemberContact
 from panel.members.operations import member_data_sections
 from panel.signals import NOT_EXPORTED
+from panel.staff.models import Role
 from surveys.answering.models import Answer, Response
-from surveys.publishing.models import Publication, PublicationMail
+from surveys.publishing.models import Publication, PublicationMail, Quote
 from surveys.questionnaires.models import Questionnaire
 from surveys.waves.models import Invitation, Wave, WaveState
 from tests.factories import MemberFactory
-from tests.helpers import login_member, sent_mail
+from tests.helpers import login_member, login_staff, sent_mail
 
 
 @pytest.fixture
@@ -149,3 +150,21 @@ def test_deleting_removes_me_and_keeps_my_answers_anonymous(client, member):
     assert [a.value for a in kept.answers] == ["Bedre busser"]
     assert count(Member) == 1 and count(Response) == 2  # the other member is untouched
     assert client.get("/profile").status_code == 302  # logged out
+
+
+def test_the_download_has_the_quotes_of_my_answers_and_who_looked_me_up(client, member):
+    answer = db.session.scalar(select(Answer).join(Response).where(Response.member_id == member.id))
+    wave = db.session.scalar(select(Wave))
+    db.session.add(Quote(answer_id=answer.id, wave_id=wave.id, question_key="q1",
+                         text="Bedre busser!", published=True))  # fmt: skip
+    db.session.commit()
+    colleague = client.application.test_client()
+    staff = login_staff(colleague, Role.STAFF)
+    assert colleague.get(f"/staff/members/{member.id}").status_code == 200
+    login_member(client, member)
+    data = json.loads(client.get("/profile/export").get_data(as_text=True))
+    assert [(q["wave"], q["text"], q["published"]) for q in data["quotes"]] == [
+        ("Trafik forår", "Bedre busser!", True)
+    ]
+    seen = {(e["actor"], e["action"], e["target"]) for e in data["audit"]}
+    assert (f"staff:{staff.id}", "member.view", f"member:{member.id}") in seen

@@ -11,7 +11,7 @@ from extensions import db
 from panel.demographics.attributes import install_default_attributes
 from panel.members.models import Consent, MemberContact, MemberStatus
 from tests.factories import MemberFactory
-from tests.helpers import login_member, sent_mail
+from tests.helpers import link_in, login_member, sent_mail
 
 
 @pytest.fixture
@@ -91,10 +91,37 @@ def test_another_members_address_cannot_be_taken_and_is_not_revealed(logged_in, 
     assert member.contact.email == "ole@example.dk"
 
 
-def test_changing_to_a_free_address_works(logged_in, member):
-    logged_in.post("/profile/edit", data=edit_form(email="Ole.New@example.dk"))
+def test_a_new_address_counts_only_once_the_link_sent_to_it_is_opened(app, logged_in, member):
+    response = logged_in.post(
+        "/profile/edit", data=edit_form(email="Ole.New@example.dk"), follow_redirects=True
+    )
+    assert "ole.new@example.dk" in response.get_data(as_text=True)
+    db.session.refresh(member)
+    assert member.contact.email == "ole@example.dk"  # not yet
+    (notice,) = sent_mail(to="ole@example.dk", kind="email_change_notice")
+    assert "ole.new@example.dk" in notice.body
+    (confirmation,) = sent_mail(to="ole.new@example.dk", kind="email_change")
+    link = link_in(confirmation, "/email/confirm/")
+
+    anyone = app.test_client()  # the link works without a session, from the new inbox
+    assert anyone.get(link).status_code == 200
+    db.session.refresh(member)
+    assert member.contact.email == "ole@example.dk"  # opening the link alone changes nothing
+    assert anyone.post(link).status_code == 302
     db.session.refresh(member)
     assert member.contact.email == "ole.new@example.dk"
+    assert anyone.post(link).status_code == 410  # once only
+
+
+def test_a_forged_or_expired_address_link_changes_nothing(app, logged_in, member):
+    logged_in.post("/profile/edit", data=edit_form(email="ole.new@example.dk"))
+    (confirmation,) = sent_mail(to="ole.new@example.dk", kind="email_change")
+    link = link_in(confirmation, "/email/confirm/")
+    assert logged_in.post(link[:-3] + "xyz").status_code == 410
+    app.config["CONFIRM_LINK_MAX_AGE"] = timedelta(seconds=-1)
+    assert logged_in.post(link).status_code == 410
+    db.session.refresh(member)
+    assert member.contact.email == "ole@example.dk"
 
 
 def test_confirming_the_profile_is_still_correct_records_the_time(logged_in, member):

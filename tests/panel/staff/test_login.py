@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pyotp
 import pytest
+from sqlalchemy import create_engine, text
 
 from extensions import db
+from panel.staff import two_factor
 from panel.staff.models import Role, StaffUser
 from tests.conftest import make_config
 from tests.factories import STAFF_PASSWORD, StaffUserFactory
@@ -86,6 +88,30 @@ def test_a_code_works_only_once(app):
     password(second, user)
     assert second.post("/staff/login/code", data={"code": code}).status_code == 200
     assert second.get("/staff/").status_code == 302
+
+
+def test_a_code_raced_by_two_requests_is_accepted_once(app, database_url):
+    """The second request read the account before the first spent the code (a double
+    submit, or a shoulder-surfer racing the owner); it must not be let in too."""
+    secret = pyotp.random_base32()
+    user = staff(secret=secret)
+    code = pyotp.TOTP(secret).now()
+    step = two_factor.accepted_step(secret, code, None)
+    assert user.totp_last_step is None  # as this request read it
+    other = create_engine(database_url)
+    with other.begin() as connection:  # the first request spends the code and commits
+        connection.execute(
+            text("UPDATE staff_user SET totp_last_step = :step WHERE id = :id"),
+            {"step": step, "id": user.id},
+        )
+    other.dispose()
+    assert two_factor.check_code(user, code) is False
+
+
+def test_politicians_can_set_up_two_factor_login_too(client):
+    password(client, staff(Role.POLITICIAN))
+    page = client.get("/staff/login/two-factor")
+    assert page.status_code == 200 and "otpauth://" in page.get_data(as_text=True)
 
 
 def test_the_code_page_without_a_right_password_sends_to_the_login(client):

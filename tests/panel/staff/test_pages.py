@@ -9,6 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from core.audit import AuditEvent
 from core.clock import utcnow
 from extensions import db
 from panel.demographics.attributes import install_default_attributes
@@ -254,3 +255,13 @@ def test_admins_and_staff_reach_every_page(client, attributes):
     login_staff(client, Role.ADMIN)
     seen = _visit_every_page(client, member.id)
     assert all(code in (200, 302) for code in seen.values()), seen
+
+
+def test_browsing_the_member_list_is_in_the_audit_trail_without_the_searched_address(staff):
+    MemberFactory(contact=MemberContact(email="anna@example.dk"))
+    db.session.commit()
+    staff.get("/staff/members", query_string={"q": "anna@example.dk"})
+    (event,) = db.session.scalars(select(AuditEvent).filter_by(action="members.list"))
+    assert event.actor.startswith("staff:")
+    assert event.details["searched"] is True and event.details["shown"] == 1
+    assert "anna" not in str(event.details)

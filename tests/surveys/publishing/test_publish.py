@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from core.audit import AuditEvent
 from extensions import db
 from panel.demographics.attributes import install_default_attributes
 from panel.members.models import Member
@@ -200,3 +201,10 @@ def test_a_quote_appears_only_when_published_and_in_its_edited_words(app, client
         data={"answer": str(answer_id), f"text-{answer_id}": "[Navn] fra Ry"},
     )  # withdrawn: the box is unticked
     assert "fra Ry" not in politician.get(f"/results/public/{wave.id}").get_data(as_text=True)
+
+
+def test_publishing_is_in_the_audit_trail(client, wave):
+    staff = login_staff(client, language="en")
+    post_publish(client, wave, you_said_we_did_da="Vi gør noget.", you_said_we_did_en="We act.")
+    events = db.session.scalars(select(AuditEvent).filter_by(action="results.publish")).all()
+    assert [(e.actor, e.target) for e in events] == [(f"staff:{staff.id}", f"wave:{wave.id}")]

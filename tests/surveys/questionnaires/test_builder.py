@@ -136,6 +136,17 @@ def test_a_questionnaire_without_english_is_refused_next_to_the_languages(englis
     assert _all_questionnaires() == []
 
 
+def test_a_title_with_a_line_break_is_refused_since_it_goes_into_mail_subjects(english, client):
+    _login(client)
+    response = client.post(
+        f"{BASE}/new",
+        data={"language_codes": "da, en", "title_da": "Bus\r\nBcc: x@y.dk", "title_en": "Bus"},
+    )
+    assert response.status_code == 200
+    assert "Write this on one line." in response.get_data(as_text=True)
+    assert _all_questionnaires() == []
+
+
 @pytest.mark.parametrize("kind", list(FORMS))
 def test_each_question_type_can_be_added_through_its_form(english, client, kind):
     questionnaire = _draft_with_page()

@@ -256,3 +256,40 @@ def test_export_uses_language_columns_and_reimports_equal(english):
     assert report.problems == []
     db.session.commit()
     assert export_json(report.questionnaire) == export_json(original)
+
+
+def test_export_writes_texts_that_look_like_formulas_as_text_and_reads_them_back(english):
+    original = sample_questionnaire()
+    question = original.pages[0].questions[0]
+    question.text = {**question.text, "da": "=1+1 er to", "en": "-5 degrees?"}
+    db.session.flush()
+    data = export_xlsform(original)
+    cells = [cell for row in load_workbook(BytesIO(data))["survey"].iter_rows() for cell in row]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    assert "'=1+1 er to" in [cell.value for cell in cells]
+    report = import_xlsform(BytesIO(data))
+    assert report.questionnaire.pages[0].questions[0].text["da"] == "=1+1 er to"
+    assert report.questionnaire.pages[0].questions[0].text["en"] == "-5 degrees?"
+
+
+def test_a_workbook_that_unpacks_to_far_too_much_is_refused_before_it_is_read(english):
+    import zipfile
+
+    from surveys.questionnaires import xlsform
+
+    bomb = BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", " " * (xlsform.MAX_UNPACKED_BYTES + 1))
+    assert len(bomb.getvalue()) < 1_000_000  # small to upload, huge to unpack
+    bomb.seek(0)
+    with pytest.raises(XlsFormError, match="unpacks to more than 50 MB"):
+        import_xlsform(bomb)
+
+
+def test_a_sheet_with_more_rows_than_any_questionnaire_is_refused(english, monkeypatch):
+    from surveys.questionnaires import xlsform
+
+    monkeypatch.setattr(xlsform, "MAX_ROWS", 5)
+    data = export_xlsform(sample_questionnaire())
+    with pytest.raises(XlsFormError, match="more than 5 rows"):
+        import_xlsform(BytesIO(data))

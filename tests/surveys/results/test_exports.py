@@ -260,3 +260,72 @@ def test_a_members_key_is_the_same_in_every_waves_export(client, app):
         exports.append([r["member_key"] for r in rows])
     assert exports[0] == exports[1] and len(set(exports[0])) == 2
     assert str(ann.id) not in exports[0] and str(bo.id) not in exports[0]
+
+
+INJECTION = '=HYPERLINK("http://evil.example","Klik")'
+
+
+def _answer_wish(wave, text: str) -> None:
+    wish = db.session.scalar(
+        select(Answer).filter_by(response_id=wave.full_response_id, question_key="wish")
+    )
+    wish.value = text
+    db.session.commit()
+
+
+def test_the_answers_csv_never_holds_a_live_formula(client, wave):
+    _answer_wish(wave, INJECTION)
+    login_staff(client)
+    rows = list(csv.DictReader(io.StringIO(download(
+        client, f"/staff/exports/{wave.id}/answers.csv").decode())))  # fmt: skip
+    full = next(r for r in rows if r["response_id"] == str(wave.full_response_id))
+    assert full["wish"] == "'" + INJECTION
+
+
+def test_the_excel_file_never_holds_a_live_formula(client, wave):
+    _answer_wish(wave, "@SUM(1+1)*cmd|' /C calc'!A0")
+    login_staff(client)
+    book = load_workbook(io.BytesIO(download(client, f"/staff/exports/{wave.id}/answers.xlsx")))
+    answers = book.worksheets[0]
+    header = [cell.value for cell in answers[1]]
+    column = header.index("wish")
+    cells = [row[column] for row in answers.iter_rows(min_row=2)]
+    assert all(cell.data_type != "f" for cell in cells)
+    assert "'@SUM(1+1)*cmd|' /C calc'!A0" in [cell.value for cell in cells]
+
+
+def audit_trail(action_prefix: str) -> list[tuple[str, str, str]]:
+    from core.audit import AuditEvent
+
+    events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))
+    return [(e.actor, e.action, e.target) for e in events if e.action.startswith(action_prefix)]
+
+
+@pytest.mark.parametrize(
+    ("path", "action"),
+    [
+        ("answers.csv", "answers.export"),
+        ("answers.xlsx", "answers.export"),
+        ("answers.sav", "answers.export"),
+        ("summary.csv", "results.export"),
+        ("report", "results.report"),
+        ("report.pdf", "results.report"),
+    ],
+)
+def test_every_export_and_report_is_in_the_audit_trail(client, wave, path, action):
+    staff = login_staff(client)
+    assert client.get(f"/staff/exports/{wave.id}/{path}").status_code == 200
+    assert audit_trail(action) == [(f"staff:{staff.id}", action, f"wave:{wave.id}")]
+
+
+def test_reading_the_results_page_is_in_the_audit_trail(client, wave):
+    login_as(client, "politician")
+    assert client.get(f"/results/waves/{wave.id}?by=education").status_code == 200
+    ((actor, _action, target),) = audit_trail("results.view")
+    assert actor.startswith("staff:") and target == f"wave:{wave.id}"
+
+
+def test_weighting_a_wave_is_in_the_audit_trail(client, wave):
+    staff = login_staff(client)
+    client.post(f"/staff/weighting/{wave.id}", data={"method": "rake", "attributes": ["gender"]})
+    assert audit_trail("wave.weight") == [(f"staff:{staff.id}", "wave.weight", f"wave:{wave.id}")]
