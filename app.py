@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from flask import Flask, render_template, request, session
+from flask import Flask, has_request_context, render_template, request, session
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import TypeDecorator, event
@@ -21,6 +21,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 class Borgerpanel(Flask):
     """Flask, taking the client's address from the trusted reverse proxy only
     (``security.ProxyTrust``, set up by ``register_security``)."""
+
+    def get_send_file_max_age(self, filename: str | None) -> int | None:
+        """A year for a static file asked for by its content's digest (``core.assets``)."""
+        from core.assets import LONG_MAX_AGE
+
+        if has_request_context() and request.args.get("v"):
+            return LONG_MAX_AGE
+        return super().get_send_file_max_age(filename)
 
     def wsgi_app(self, environ: dict[str, Any], start_response: Any) -> Any:
         trust = self.extensions.get("proxy_trust")
@@ -147,9 +155,11 @@ def register_security(app: Flask) -> None:
 
 
 def register_template_context(app: Flask) -> None:
+    from core.assets import asset_url
     from core.i18n import current_language, text_in
 
     app.add_template_global(text_in)
+    app.add_template_global(asset_url)
 
     @app.context_processor
     def locale_context() -> dict[str, Any]:
