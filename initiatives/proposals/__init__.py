@@ -10,6 +10,10 @@ def init_app(app: Flask) -> None:
     from initiatives.proposals import jobs
     from initiatives.proposals import models as proposal_models  # noqa: F401  (tables)
     from initiatives.proposals.scheme import configure
+    from initiatives.proposals.staff_views import bp as staff
+    from initiatives.proposals.views import bp as public
 
     configure(app)
+    app.register_blueprint(public)
+    app.register_blueprint(staff)
     jobs.register_jobs()

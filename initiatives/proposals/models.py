@@ -170,6 +170,10 @@ class Proposal(Base):
             self.state in SUPPORTABLE_STATES and self.closes_at is not None and at < self.closes_at
         )
 
+    @property
+    def can_be_withdrawn(self) -> bool:
+        return self.can_move_to(ProposalState.WITHDRAWN)
+
     def can_move_to(self, target: ProposalState) -> bool:
         return target in TRANSITIONS[self.state]
 

@@ -119,12 +119,10 @@ def start_proposal(
     return proposal
 
 
-def proposer_by_token(raw: str, now: datetime | None = None) -> Proposer | None:
-    """The proposer a personal link belongs to (accepting it on first use), or None."""
-    proposer = db.session.scalar(select(Proposer).filter_by(token_hash=digest(raw)))
-    if proposer is not None and proposer.accepted_at is None and proposer.is_main:
-        proposer.accepted_at = now or utcnow()
-    return proposer
+def proposer_by_token(raw: str) -> Proposer | None:
+    """The proposer a personal link belongs to, or None. Reading changes nothing: mail
+    scanners fetch links, so only a form sent from the page counts as the proposer's."""
+    return db.session.scalar(select(Proposer).filter_by(token_hash=digest(raw)))
 
 
 def _ensure_draft(proposal: Proposal) -> None:
@@ -170,8 +168,12 @@ def accept_invitation(
 
 
 def submit_for_screening(proposal: Proposal, now: datetime | None = None) -> None:
+    """The main proposer sends the draft to staff; using their link proved the address."""
+    now = now or utcnow()
     proposal.move_to(ProposalState.SCREENING)
-    proposal.submitted_at = now or utcnow()
+    proposal.submitted_at = now
+    if proposal.main_proposer.accepted_at is None:
+        proposal.main_proposer.accepted_at = now
     log.info("proposal %s submitted for screening", proposal.id)
 
 
