@@ -74,6 +74,10 @@ ACCESS: dict[str, frozenset[str]] = {
     "proposals.invite": EVERYONE,
     "proposals.act": EVERYONE,
     "proposals.invitation": EVERYONE,
+    "ideas.index": EVERYONE,
+    "ideas.new": EVERYONE,
+    "ideas.sent": EVERYONE,
+    "ideas.show": EVERYONE,
     # a member's own pages
     "panel.profile": CITIZEN,
     "panel.profile_edit": CITIZEN,
@@ -152,6 +156,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "proposals_staff.screen": STAFF,
     "proposals_staff.statement": STAFF,
     "proposals_staff.paper": STAFF,
+    "ideas_staff.index": STAFF,
+    "ideas_staff.show": STAFF,
     # administration
     "staff.audit": ADMIN,
     "api_staff.tokens": ADMIN,
@@ -217,6 +223,7 @@ def ids(app: Flask) -> dict[str, Any]:
         "response_id": 999999,
         "number": 1,
         "proposal_id": 999999,
+        "idea_id": 999999,
         "action": "submit",
         "what": "decision",
         "token": "no-such-token",

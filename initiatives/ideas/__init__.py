@@ -6,4 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    pass
+    from initiatives.ideas.views import bp, staff_bp
+
+    app.register_blueprint(bp)
+    app.register_blueprint(staff_bp)
