@@ -156,6 +156,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "proposals_staff.screen": STAFF,
     "proposals_staff.statement": STAFF,
     "proposals_staff.paper": STAFF,
+    "proposals_staff.ask_panel": STAFF,
     "ideas_staff.index": STAFF,
     "ideas_staff.show": STAFF,
     # administration

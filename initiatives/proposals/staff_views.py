@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
 from core.errors import commit_or_flash
@@ -14,6 +15,7 @@ from extensions import db
 from initiatives.proposals import operations as proposals
 from initiatives.proposals.forms import PaperSupportForm, ScreeningForm, StatementForm
 from initiatives.proposals.models import STATE_LABELS, Proposal, ProposalState, Support
+from initiatives.proposals.panel_question import ASKABLE, ask_panel, panel_waves
 from panel.auth import staff_required
 
 bp = Blueprint("proposals_staff", __name__, url_prefix="/staff/proposals")
@@ -49,6 +51,7 @@ def _page(proposal: Proposal, status: int = 200, **forms: object) -> ResponseRet
         "screening": ScreeningForm(formdata=None),
         "statement": StatementForm(formdata=None),
         "paper": PaperSupportForm(formdata=None),
+        "button": FlaskForm(formdata=None),
         **forms,
     }
     page = render_template(
@@ -56,6 +59,8 @@ def _page(proposal: Proposal, status: int = 200, **forms: object) -> ResponseRet
         proposal=proposal,
         count=sum(by_channel.values()),
         by_channel=by_channel,
+        askable=proposal.state in ASKABLE and proposal.questionnaire_id is None,
+        waves=panel_waves(proposal),
         **context,
     )
     return page, status
@@ -119,3 +124,19 @@ def paper(proposal_id: int) -> ResponseReturnValue:
             )
             return redirect(url_for("proposals_staff.show", proposal_id=proposal.id))
     return _page(proposal, 422, paper=form)
+
+
+@bp.route("/<int:proposal_id>/ask-panel", methods=["POST"], endpoint="ask_panel")
+@staff_required
+def ask_panel_view(proposal_id: int) -> ResponseReturnValue:
+    proposal = db.get_or_404(Proposal, proposal_id)
+    if FlaskForm().validate_on_submit():
+        drafted = commit_or_flash(lambda: ask_panel(proposal))
+        if drafted.value is not None:
+            flash(
+                _("A draft questionnaire is made. Check it, mark it ready and send it to a wave.")
+            )
+            return redirect(
+                url_for("questionnaires.questionnaire", questionnaire_id=drafted.value.id)
+            )
+    return redirect(url_for("proposals_staff.show", proposal_id=proposal.id))
