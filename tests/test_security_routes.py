@@ -187,6 +187,10 @@ ACCESS: dict[str, frozenset[str]] = {
     "api_surveys.read_wave": TOKEN_ONLY,
     "api_results.export_answers": TOKEN_ONLY,
     "api_results.results": TOKEN_ONLY,
+    "api_initiatives.list_proposals": TOKEN_ONLY,
+    "api_initiatives.read_proposal": TOKEN_ONLY,
+    "api_initiatives.list_ideas": TOKEN_ONLY,
+    "api_initiatives.read_idea": TOKEN_ONLY,
 }
 
 #: Requests after which the user is no longer logged in (or no longer exists).
