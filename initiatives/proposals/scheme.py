@@ -54,6 +54,12 @@ def add_months(moment: datetime, months: int) -> datetime:
 
 def configure(app: Flask) -> None:
     """Read the scheme from the environment (unless the app's config already has one)."""
+    app.config.setdefault(
+        "SUPPORTER_RETENTION_DAYS", int(os.environ.get("SUPPORTER_RETENTION_DAYS", "90"))
+    )
+    app.config.setdefault(
+        "PROPOSAL_RATE_LIMIT", os.environ.get("PROPOSAL_RATE_LIMIT", "5 per minute;30 per hour")
+    )
     if "PROPOSAL_SCHEME_RULES" in app.config:
         return
     preset = PRESETS[os.environ.get("PROPOSAL_SCHEME", "region_sjaelland")]
@@ -67,9 +73,6 @@ def configure(app: Flask) -> None:
         window_days=int(days) if days else preset.window_days,
         window_months=None if days else preset.window_months,
         min_age=min_age,
-    )
-    app.config.setdefault(
-        "PROPOSAL_RATE_LIMIT", os.environ.get("PROPOSAL_RATE_LIMIT", "5 per minute;30 per hour")
     )
 
 

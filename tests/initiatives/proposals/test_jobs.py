@@ -33,3 +33,31 @@ def test_the_job_expires_proposals_whose_window_ended_once(app):
     actions = db.session.scalars(select(AuditEvent.action)).all()
     assert actions == ["proposal.expire"]
     assert len(sent_mail(kind="proposal_expired")) == 1
+
+
+def test_supporters_personal_data_goes_after_the_retention_but_the_count_stays(app):
+    from datetime import date
+
+    from sqlalchemy import func
+
+    from initiatives.proposals import operations as proposals
+    from initiatives.proposals.jobs import delete_supporter_data
+    from initiatives.proposals.models import Support, SupportContact
+
+    now = utcnow()
+    answered = ProposalFactory(state=ProposalState.ANSWERED, answered_at=now - timedelta(days=91))
+    running = ProposalFactory()
+    for proposal in (answered, running):
+        support = Support(
+            proposal_id=proposal.id, channel="paper", identity_hash=f"{proposal.id:064d}",
+            confirmed_at=now, contact=SupportContact(name="Kaj", note="form"),
+        )  # fmt: skip
+        db.session.add(support)
+    proposals.request_support(
+        running, "Bo", "bo@example.dk", date(1990, 1, 1), now - timedelta(days=15)
+    )
+    db.session.commit()
+    delete_supporter_data(now)
+    assert db.session.scalar(select(func.count()).select_from(SupportContact)) == 1
+    assert proposals.support_counts([answered.id, running.id]) == {answered.id: 1, running.id: 1}
+    assert db.session.scalar(select(func.count()).select_from(Support)) == 2  # unconfirmed gone
