@@ -13,7 +13,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from initiatives import ideas, proposals
+    from initiatives import ideas, member_data, proposals
 
     proposals.init_app(app)
     ideas.init_app(app)
+    member_data.connect_signals()

@@ -99,3 +99,14 @@ def test_a_bounced_members_address_gets_no_mail(app):
     db.session.commit()
     assert sent_mail(to=member.contact.email) == []
     assert db.session.scalar(select(func.count()).select_from(Support)) == 1
+
+
+def test_a_members_data_export_lists_the_proposals_they_supported(app):
+    from panel.members.operations import export_member_data
+
+    proposal = ProposalFactory(title="Natbusser")
+    member = MemberFactory()
+    proposals.support_as_member(proposal, member)
+    db.session.commit()
+    data = export_member_data(member, [], "da")
+    assert [s["proposal"] for s in data["proposal_supports"]] == ["Natbusser"]
