@@ -32,6 +32,7 @@ from initiatives.proposals.models import (
     SupportContact,
 )
 from initiatives.proposals.scheme import current_scheme
+from initiatives.similarity import most_similar
 from panel.mail.outbox import absolute_url
 from panel.members.models import Member
 
@@ -185,6 +186,20 @@ def withdraw(proposal: Proposal, now: datetime | None = None) -> None:
 
 
 # -- staff --------------------------------------------------------------------------------
+
+
+def similar_proposals(proposal: Proposal, limit: int = 5) -> list[Proposal]:
+    """Other proposals that read like ``proposal`` (screening spots a duplicate with it)."""
+    others = db.session.execute(
+        select(Proposal.id, Proposal.title, Proposal.text)
+        .where(Proposal.id != proposal.id, Proposal.state != ProposalState.DRAFT)
+        .order_by(Proposal.id.desc())
+        .limit(2_000)
+    ).all()
+    ranked = most_similar(
+        f"{proposal.title} {proposal.text}", [(i, f"{t} {b}") for i, t, b in others], limit
+    )
+    return [db.session.get_one(Proposal, i) for i, _score in ranked]
 
 
 def _mail_proposers(proposal: Proposal, kind: str, **context: Any) -> None:

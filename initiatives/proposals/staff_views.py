@@ -61,6 +61,7 @@ def _page(proposal: Proposal, status: int = 200, **forms: object) -> ResponseRet
         by_channel=by_channel,
         askable=proposal.state in ASKABLE and proposal.questionnaire_id is None,
         waves=panel_waves(proposal),
+        similar=proposals.similar_proposals(proposal),
         **context,
     )
     return page, status

@@ -124,3 +124,14 @@ def test_politicians_and_citizens_cannot_use_the_staff_pages(client):
     db.session.commit()
     login_staff(client, Role.POLITICIAN)
     assert client.get(f"/staff/proposals/{proposal.id}").status_code == 403
+
+
+def test_screening_shows_similar_proposals_to_spot_a_duplicate(client):
+    earlier = ProposalFactory(title="Natbusser til hospitalet", text="Flere natbusser om natten.")
+    unrelated = ProposalFactory(title="Cykelstier", text="Bredere cykelstier langs landevejen.")
+    new = ProposalFactory(state=ProposalState.SCREENING, title="Natbusser",
+                          text="Natbusser til hospitalet, tak.")  # fmt: skip
+    db.session.commit()
+    login_staff(client, Role.STAFF)
+    page = client.get(f"/staff/proposals/{new.id}").get_data(as_text=True)
+    assert earlier.title in page and unrelated.title not in page
