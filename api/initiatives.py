@@ -25,7 +25,7 @@ from initiatives.ideas.models import PUBLIC_STATES as PUBLIC_IDEAS
 from initiatives.ideas.models import Idea
 from initiatives.proposals.models import PUBLIC_STATES as PUBLIC_PROPOSALS
 from initiatives.proposals.models import Proposal, ProposalState
-from initiatives.proposals.operations import support_counts
+from initiatives.proposals.support import support_counts
 
 bp = api_blueprint("api_initiatives", "Citizen proposals and the idea bank")
 

@@ -27,7 +27,7 @@ from api.models import PROPOSAL_EVENTS, WebhookDelivery, WebhookEndpoint, Webhoo
 from core.jobs import Every, ScheduledJob, register
 from extensions import db
 from initiatives.proposals.models import Proposal
-from initiatives.proposals.operations import support_counts
+from initiatives.proposals.support import support_counts
 from panel.mail.outbox import absolute_url, backoff
 from surveys.publishing.models import Publication
 from surveys.waves.models import Wave

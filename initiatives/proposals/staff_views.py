@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from core.errors import commit_or_flash
 from extensions import db
 from initiatives.proposals import operations as proposals
+from initiatives.proposals import support as supports
 from initiatives.proposals.forms import PaperSupportForm, ScreeningForm, StatementForm
 from initiatives.proposals.models import STATE_LABELS, Proposal, ProposalState, Support
 from initiatives.proposals.panel_question import ASKABLE, ask_panel, panel_waves
@@ -32,7 +33,7 @@ def index() -> ResponseReturnValue:
     return render_template(
         "initiatives/staff/proposals.html",
         proposals=shown,
-        counts=proposals.support_counts(p.id for p in shown),
+        counts=supports.support_counts(p.id for p in shown),
         states=list(ProposalState),
         labels=STATE_LABELS,
         wanted=wanted,
@@ -111,7 +112,7 @@ def paper(proposal_id: int) -> ResponseReturnValue:
     form = PaperSupportForm()
     if form.validate_on_submit():
         done = commit_or_flash(
-            lambda: proposals.record_paper_support(
+            lambda: supports.record_paper_support(
                 proposal, form.name.data or "", form.birth_date.data, form.note.data or "",
                 email=form.email.data or None,
             ),

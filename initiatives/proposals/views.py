@@ -23,6 +23,7 @@ from core.errors import commit_or_flash
 from core.i18n import current_language
 from extensions import db, limiter
 from initiatives.proposals import operations as proposals
+from initiatives.proposals import support as supports
 from initiatives.proposals.forms import AcceptForm, DraftForm, InviteForm, ProposalForm, SupportForm
 from initiatives.proposals.models import PUBLIC_STATES, Proposal, ProposalState, Proposer
 from initiatives.proposals.scheme import current_scheme
@@ -60,7 +61,7 @@ def index() -> ResponseReturnValue:
     return render_template(
         "initiatives/proposals/index.html",
         proposals=shown,
-        counts=proposals.support_counts(p.id for p in shown),
+        counts=supports.support_counts(p.id for p in shown),
         scheme=current_scheme(),
     )
 
@@ -96,7 +97,7 @@ def _proposal_page(proposal: Proposal, form: SupportForm, member: Member | None)
     return render_template(
         "initiatives/proposals/show.html",
         proposal=proposal,
-        count=proposals.support_counts([proposal.id])[proposal.id],
+        count=supports.support_counts([proposal.id])[proposal.id],
         open=proposal.accepts_support(utcnow()),
         member=member,
         form=form,
@@ -110,14 +111,14 @@ def support(proposal_id: int) -> ResponseReturnValue:
     proposal = _public_or_404(proposal_id)
     member = _member()
     if member is not None:
-        counted = commit_or_flash(lambda: proposals.support_as_member(proposal, member))
+        counted = commit_or_flash(lambda: supports.support_as_member(proposal, member))
         if counted.ok:
             return redirect(url_for("proposals.supported", proposal_id=proposal.id))
         return redirect(url_for("proposals.show", proposal_id=proposal.id))
     form = SupportForm()
     if form.validate_on_submit():
         done = commit_or_flash(
-            lambda: proposals.request_support(
+            lambda: supports.request_support(
                 proposal, form.name.data or "", form.email.data or "", form.birth_date.data
             ),
             form=form,
@@ -145,7 +146,7 @@ def supported(proposal_id: int) -> ResponseReturnValue:
 def confirm(token: str) -> ResponseReturnValue:
     form = FlaskForm()
     if form.validate_on_submit():
-        confirmed = proposals.confirm_support(token)
+        confirmed = supports.confirm_support(token)
         if confirmed is None:
             db.session.rollback()
             return _link_gone()
@@ -184,7 +185,7 @@ def manage(token: str) -> ResponseReturnValue:
         draft=draft,
         invite=InviteForm(formdata=None),
         button=FlaskForm(),
-        count=proposals.support_counts([proposal.id])[proposal.id],
+        count=supports.support_counts([proposal.id])[proposal.id],
     )
 
 

@@ -12,6 +12,7 @@ from extensions import db
 from initiatives.ideas.models import IdeaState
 from initiatives.ideas.operations import change_state, submit_idea
 from initiatives.proposals import operations as proposals
+from initiatives.proposals import support as supports
 from initiatives.proposals.models import ProposalState
 from tests.api.test_webhooks import Receiver
 from tests.api_client import bearer, problem
@@ -20,8 +21,8 @@ from tests.factories.initiatives import ProposalFactory
 
 def test_public_proposals_with_counts_and_never_supporters(client):
     shown = ProposalFactory(title="Natbusser", threshold=10)
-    proposals.request_support(shown, "Bo Lund", "bo@example.dk", date(1990, 1, 1))
-    proposals.record_paper_support(shown, "Kaj", date(1950, 1, 1), "form")
+    supports.request_support(shown, "Bo Lund", "bo@example.dk", date(1990, 1, 1))
+    supports.record_paper_support(shown, "Kaj", date(1950, 1, 1), "form")
     hidden = ProposalFactory(state=ProposalState.SCREENING)
     db.session.commit()
     headers = bearer()
@@ -56,7 +57,7 @@ def test_webhooks_tell_of_a_threshold_reached_and_an_answer_once(app, monkeypatc
     )
     db.session.commit()
     proposal = ProposalFactory(threshold=1)
-    proposals.record_paper_support(proposal, "Kaj", date(1950, 1, 1), "form",
+    supports.record_paper_support(proposal, "Kaj", date(1950, 1, 1), "form",
                                    now=now + timedelta(seconds=1))  # fmt: skip
     db.session.commit()
     receiver = Receiver()

@@ -40,7 +40,7 @@ def test_supporters_personal_data_goes_after_the_retention_but_the_count_stays(a
 
     from sqlalchemy import func
 
-    from initiatives.proposals import operations as proposals
+    from initiatives.proposals import support as supports
     from initiatives.proposals.jobs import delete_supporter_data
     from initiatives.proposals.models import Support, SupportContact
 
@@ -53,11 +53,11 @@ def test_supporters_personal_data_goes_after_the_retention_but_the_count_stays(a
             confirmed_at=now, contact=SupportContact(name="Kaj", note="form"),
         )  # fmt: skip
         db.session.add(support)
-    proposals.request_support(
+    supports.request_support(
         running, "Bo", "bo@example.dk", date(1990, 1, 1), now - timedelta(days=15)
     )
     db.session.commit()
     delete_supporter_data(now)
     assert db.session.scalar(select(func.count()).select_from(SupportContact)) == 1
-    assert proposals.support_counts([answered.id, running.id]) == {answered.id: 1, running.id: 1}
+    assert supports.support_counts([answered.id, running.id]) == {answered.id: 1, running.id: 1}
     assert db.session.scalar(select(func.count()).select_from(Support)) == 2  # unconfirmed gone
