@@ -46,7 +46,7 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy core stats panel surveys api
+	$(BIN)/mypy core stats panel surveys api initiatives
 
 # Benchmarks print their figures; the peers of the raking benchmark come from the "bench" extra.
 bench: install

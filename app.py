@@ -170,12 +170,14 @@ def register_blueprints(app: Flask) -> None:
     """Each area registers its tables, blueprints, jobs and commands; core comes first."""
     import api
     import core
+    import initiatives
     import panel
     import surveys
 
     core.init_app(app)
     panel.init_app(app)
     surveys.init_app(app)
+    initiatives.init_app(app)
     api.init_app(app)
 
 

@@ -70,7 +70,7 @@ class ProblemApi(Api):
 
 
 def init_app(app: Flask) -> None:
-    from api import groups, members, models, results, surveys, webhooks  # noqa: F401  (tables)
+    from api import groups, initiatives, members, models, results, surveys, webhooks  # noqa: F401
     from api.blueprints import IdConverter, id_schema
     from api.staff_views import bp as staff_bp
 
@@ -79,7 +79,7 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
     api = ProblemApi(app)
     api.register_converter(IdConverter, id_schema)
-    for blueprint in (members.bp, surveys.bp, results.bp, groups.bp):
+    for blueprint in (members.bp, surveys.bp, results.bp, groups.bp, initiatives.bp):
         api.register_blueprint(blueprint, url_prefix=PREFIX)
     app.register_blueprint(staff_bp)
     webhooks.register_jobs()

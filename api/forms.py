@@ -21,6 +21,8 @@ EVENT_NAMES = {
     WebhookEvent.WAVE_OPENED: _l("A wave opens"),
     WebhookEvent.WAVE_CLOSED: _l("A wave closes"),
     WebhookEvent.RESULTS_PUBLISHED: _l("A wave's results are published"),
+    WebhookEvent.PROPOSAL_THRESHOLD_REACHED: _l("A citizen proposal reaches its threshold"),
+    WebhookEvent.PROPOSAL_ANSWERED: _l("A citizen proposal is answered"),
 }
 
 

@@ -71,6 +71,16 @@ class WebhookEvent(enum.StrEnum):
     WAVE_OPENED = "wave.opened"
     WAVE_CLOSED = "wave.closed"
     RESULTS_PUBLISHED = "wave.results_published"
+    #: A citizen proposal got enough supporters: the council must treat it.
+    PROPOSAL_THRESHOLD_REACHED = "proposal.threshold_reached"
+    #: What came of a citizen proposal is published.
+    PROPOSAL_ANSWERED = "proposal.answered"
+
+
+#: The events about a proposal rather than a wave.
+PROPOSAL_EVENTS = frozenset(
+    {WebhookEvent.PROPOSAL_THRESHOLD_REACHED, WebhookEvent.PROPOSAL_ANSWERED}
+)
 
 
 class WebhookEndpoint(Base):
@@ -98,8 +108,9 @@ class WebhookDelivery(Base):
 
     __tablename__ = "webhook_delivery"
     __table_args__ = (
-        # one delivery per endpoint, event and wave: queueing twice is harmless
+        # one delivery per endpoint, event and wave (or proposal): queueing twice is harmless
         UniqueConstraint("endpoint_id", "event", "wave_id"),
+        UniqueConstraint("endpoint_id", "event", "proposal_id"),
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
         Index("ix_webhook_delivery_due", "delivered_at", "failed_at", "next_attempt_at"),
     )
@@ -111,6 +122,8 @@ class WebhookDelivery(Base):
     event: Mapped[str] = mapped_column(String(40))
     #: The wave the event is about; NULL once the wave is deleted.
     wave_id: Mapped[int | None] = mapped_column(ForeignKey("wave.id", ondelete="SET NULL"))
+    #: The proposal a ``proposal.*`` event is about; NULL for wave events.
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id", ondelete="SET NULL"))
     #: The JSON body sent (the same bytes every attempt, so the signature is stable).
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,5 +1,5 @@
 """Webhooks: signed POSTs to a region's other systems when a wave opens, closes, or its
-results are published.
+results are published, and when a citizen proposal reaches its threshold or is answered.
 
 Events are found, not announced: the scheduled job compares the waves with the delivery
 log and queues what is new for each endpoint, so the wave code needs no hooks and an
@@ -23,10 +23,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from api.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from api.models import PROPOSAL_EVENTS, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from core.jobs import Every, ScheduledJob, register
 from extensions import db
-from panel.mail.outbox import backoff
+from initiatives.proposals.models import Proposal
+from initiatives.proposals.support import support_counts
+from panel.mail.outbox import absolute_url, backoff
 from surveys.publishing.models import Publication
 from surveys.waves.models import Wave
 
@@ -87,6 +89,9 @@ def queue_events(now: datetime) -> int:
     for endpoint in db.session.scalars(select(WebhookEndpoint).filter_by(active=True)):
         for name in endpoint.events:
             event = WebhookEvent(name)
+            if event in PROPOSAL_EVENTS:
+                queued += _queue_proposal_event(endpoint, event, now)
+                continue
             sent = select(WebhookDelivery.wave_id).where(
                 WebhookDelivery.endpoint_id == endpoint.id,
                 WebhookDelivery.event == event.value,
@@ -109,6 +114,54 @@ def queue_events(now: datetime) -> int:
                 queued += 1
     db.session.flush()
     return queued
+
+
+def _proposal_body(event: WebhookEvent, proposal: Proposal, now: datetime) -> str:
+    """Public facts only: the count of supporters, never who they are."""
+    return json.dumps(
+        {
+            "event": event.value,
+            "occurred_at": now.isoformat() + "Z",
+            "proposal": {
+                "id": proposal.id,
+                "title": proposal.title,
+                "state": proposal.state.value,
+                "threshold": proposal.threshold,
+                "supporters": support_counts([proposal.id])[proposal.id],
+                "url": absolute_url(f"/proposals/{proposal.id}"),
+            },
+        },
+        sort_keys=True,
+    )
+
+
+def _queue_proposal_event(endpoint: WebhookEndpoint, event: WebhookEvent, now: datetime) -> int:
+    """Queue ``event`` for the proposals it happened to since the endpoint was made."""
+    moment = (
+        Proposal.threshold_reached_at
+        if event is WebhookEvent.PROPOSAL_THRESHOLD_REACHED
+        else Proposal.answered_at
+    )
+    sent = select(WebhookDelivery.proposal_id).where(
+        WebhookDelivery.endpoint_id == endpoint.id,
+        WebhookDelivery.event == event.value,
+        WebhookDelivery.proposal_id.is_not(None),
+    )
+    proposals = db.session.scalars(
+        select(Proposal).where(moment >= endpoint.created_at, Proposal.id.not_in(sent))
+    ).all()
+    for proposal in proposals:
+        db.session.add(
+            WebhookDelivery(
+                endpoint_id=endpoint.id,
+                event=event.value,
+                proposal_id=proposal.id,
+                body=_proposal_body(event, proposal, now),
+                created_at=now,
+                next_attempt_at=now,
+            )
+        )
+    return len(proposals)
 
 
 def post(url: str, body: str, headers: dict[str, str]) -> int:

@@ -73,3 +73,20 @@ def test_staff_composition_page_on_a_phone(browser, live_server, panel_with_memb
     assert page.locator("table caption").count() >= 4  # one per weighting attribute
     _check_fits_and_save(page, "staff-composition")
     context.close()
+
+
+def test_a_proposal_and_its_support_form_on_a_phone(browser, live_server, app):
+    from tests.factories.initiatives import ProposalFactory
+
+    proposal = ProposalFactory(title="Natbusser " * 8, text="Flere natbusser. " * 40)
+    db.session.commit()
+    context = browser.new_context(viewport=PHONE, locale="da")
+    page = context.new_page()
+    page.goto(f"{live_server}/proposals/{proposal.id}")
+    _check_fits_and_save(page, "proposal")
+    page.click("main form button[type=submit]")
+    assert page.locator(".error-summary").get_attribute("role") == "alert"
+    _check_fits_and_save(page, "proposal-support-errors")
+    page.goto(f"{live_server}/ideas/new")
+    _check_fits_and_save(page, "idea-new")
+    context.close()
