@@ -59,13 +59,24 @@ def _missed(miss: MarginMiss, bounds: tuple[float, float] | None) -> WeightingRe
         "target": format_number(round(miss.target)),
     }
     if bounds is not None:
-        return WeightingRefused(
-            _("No weights within %(low)s–%(high)s times the mean weight meet every margin: "
-              "%(margin)s %(level)s can reach %(achieved)s, not its population figure "
-              "%(target)s. Widen the bounds or weight by fewer attributes.",
-              low=format_decimal(bounds[0]), high=format_decimal(bounds[1]), **numbers),
-            field="bound_low",
-        )  # fmt: skip
+        limits = {"low": format_decimal(bounds[0]), "high": format_decimal(bounds[1])}
+        if miss.achieved < miss.target:
+            message = _(
+                "No weights within %(low)s–%(high)s times the mean weight meet every margin: "
+                "%(margin)s %(level)s can reach at most %(achieved)s, not its population "
+                "figure %(target)s. Widen the bounds or weight by fewer attributes.",
+                **limits,
+                **numbers,
+            )
+        else:
+            message = _(
+                "No weights within %(low)s–%(high)s times the mean weight meet every margin: "
+                "%(margin)s %(level)s comes to at least %(achieved)s, not its population "
+                "figure %(target)s. Widen the bounds or weight by fewer attributes.",
+                **limits,
+                **numbers,
+            )
+        return WeightingRefused(message, field="bound_low")
     return WeightingRefused(
         _("The raking did not converge: %(margin)s %(level)s reached %(achieved)s, not its "
           "population figure %(target)s. Nothing was saved; weight by fewer attributes.",

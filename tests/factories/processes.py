@@ -16,8 +16,8 @@ def flask_env(database_url: str, outbox: Path, **extra: str) -> dict[str, str]:
         MAIL_DELIVER_ON_QUEUE="false",
         BASE_URL="http://localhost",
         SECRET_KEY="test-secret",  # the tests' key: without one the app refuses to start
-        **extra,
     )
+    env.update(extra)
     return env
 
 

@@ -212,8 +212,8 @@ def test_trimming_needs_both_bounds(client, two_strata):
 
 @pytest.mark.parametrize(
     ("language", "message"),
-    [("en", "Gender Woman can reach 375, not its population figure 500"),
-     ("da", "Køn Kvinde kan nå 375, ikke sit befolkningstal 500")],
+    [("en", "Gender Woman can reach at most 375, not its population figure 500"),
+     ("da", "Køn Kvinde kan højst nå 375, ikke sit befolkningstal 500")],
 )  # fmt: skip
 def test_bounds_no_weights_can_meet_are_refused_naming_the_margin(
     client, two_strata, language, message
