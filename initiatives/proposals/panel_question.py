@@ -11,6 +11,7 @@ through gettext, as a questionnaire holds them.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -22,6 +23,7 @@ from extensions import db
 from initiatives.proposals.models import Proposal, ProposalState
 from surveys.questionnaires.models import Questionnaire
 from surveys.questionnaires.operations import add_page, add_question, create_questionnaire
+from surveys.results.summary import Summary, Table, summarise
 from surveys.waves.models import Wave
 
 log = logging.getLogger(__name__)
@@ -95,3 +97,27 @@ def panel_waves(proposal: Proposal) -> list[Wave]:
     return list(
         db.session.scalars(select(Wave).where(Wave.questionnaire_id == proposal.questionnaire_id))
     )
+
+
+@dataclass(frozen=True)
+class PanelView:
+    """What the weighted panel said about a proposal in one closed wave."""
+
+    wave: Wave
+    summary: Summary
+    #: The "Do you support the proposal?" shares, suppressed as every result is.
+    table: Table
+
+
+def panel_views(proposal: Proposal, language: str) -> list[PanelView]:
+    """The closed waves' weighted answers to the proposal's question, to set beside the
+    count of supporters: those who chose to sign next to what the population thinks."""
+    views = []
+    for wave in panel_waves(proposal):
+        if not wave.has_results(closed_only=True):
+            continue
+        summary = summarise(wave, language)
+        for question in summary.questions:
+            if question.key == "support" and question.overall:
+                views.append(PanelView(wave, summary, question.overall[0]))
+    return views

@@ -11,12 +11,13 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
 from core.errors import commit_or_flash
+from core.i18n import current_language
 from extensions import db
 from initiatives.proposals import operations as proposals
 from initiatives.proposals import support as supports
 from initiatives.proposals.forms import PaperSupportForm, ScreeningForm, StatementForm
 from initiatives.proposals.models import STATE_LABELS, Proposal, ProposalState, Support
-from initiatives.proposals.panel_question import ASKABLE, ask_panel, panel_waves
+from initiatives.proposals.panel_question import ASKABLE, ask_panel, panel_views, panel_waves
 from panel.auth import staff_required
 
 bp = Blueprint("proposals_staff", __name__, url_prefix="/staff/proposals")
@@ -62,6 +63,7 @@ def _page(proposal: Proposal, status: int = 200, **forms: object) -> ResponseRet
         by_channel=by_channel,
         askable=proposal.state in ASKABLE and proposal.questionnaire_id is None,
         waves=panel_waves(proposal),
+        panel=panel_views(proposal, current_language()),
         similar=proposals.similar_proposals(proposal),
         **context,
     )

@@ -26,6 +26,7 @@ from initiatives.proposals import operations as proposals
 from initiatives.proposals import support as supports
 from initiatives.proposals.forms import AcceptForm, DraftForm, InviteForm, ProposalForm, SupportForm
 from initiatives.proposals.models import PUBLIC_STATES, Proposal, ProposalState, Proposer
+from initiatives.proposals.panel_question import panel_views
 from initiatives.proposals.scheme import current_scheme
 from panel.members.models import Member
 
@@ -98,6 +99,7 @@ def _proposal_page(proposal: Proposal, form: SupportForm, member: Member | None)
         "initiatives/proposals/show.html",
         proposal=proposal,
         count=supports.support_counts([proposal.id])[proposal.id],
+        panel=panel_views(proposal, current_language()),
         open=proposal.accepts_support(utcnow()),
         member=member,
         form=form,

@@ -42,3 +42,32 @@ def test_only_once_and_only_after_the_threshold(app, english):
     ask_panel(reached)
     with pytest.raises(Refusal, match="already been asked"):
         ask_panel(reached)
+
+
+def test_the_proposal_page_sets_the_weighted_panel_beside_the_supporters(client, english):
+    """What those who signed want, next to what the panel (a sample of everyone) says."""
+    from datetime import timedelta
+
+    from surveys.answering.models import Answer, Response, ResponseMode
+    from tests.factories.results import closed_wave
+
+    proposal = ProposalFactory(state=ProposalState.THRESHOLD_REACHED, title="Natbusser")
+    questionnaire = ask_panel(proposal)
+    wave = closed_wave(questionnaire=questionnaire)
+    for i in range(20):
+        response = Response(
+            questionnaire_id=questionnaire.id, wave_id=wave.id, mode=ResponseMode.WEB,
+            attributes={"gender": "f"}, completed_at=wave.closes_at - timedelta(days=1),
+        )  # fmt: skip
+        response.answers.append(Answer(question_key="support", value="yes" if i < 12 else "no"))
+        db.session.add(response)
+    db.session.commit()
+    client.get("/language/en")
+    for page in (f"/proposals/{proposal.id}", f"/staff/proposals/{proposal.id}"):
+        if page.startswith("/staff"):
+            login_staff(client, Role.STAFF, language="en")
+        text = client.get(page).get_data(as_text=True)
+        panel = text.split('id="panel-view"')[1]
+        assert "What the citizens' panel says" in text.replace("&#39;", "'")
+        assert '60 % <span class="moe">' in panel  # 12 of 20 said yes
+        assert "not weighted yet" in panel  # and the page says it describes only them
