@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stats.columns import FloatArray, IntArray, combine
+from stats.columns import FloatArray, IntArray, combine, factorize
 from stats.sums import cross_sums, group_sums
 
 #: R's svyrecvar makes this many backfitting sweeps over the margins of a raking, fixed.
@@ -54,6 +54,9 @@ class Calibration:
     sizes: tuple[int, ...]
     #: Each unit's base weight (None: all 1); R's projections other than raking use them.
     base_weights: FloatArray | None = None
+    #: Each cell's base weight, where units are profiles of respondents who share it (the
+    #: results pages); ``fitted`` weights the cells' sums by it as R weights by d.
+    cell_base: FloatArray | None = None
 
     @classmethod
     def of(
@@ -62,11 +65,28 @@ class Calibration:
         codes: Sequence[IntArray],
         sizes: Sequence[int],
         base_weights: FloatArray | None = None,
+        unit_base: FloatArray | None = None,
     ) -> Calibration:
-        """The calibration of units whose level in each margin is ``codes[i]``."""
-        cells, representative = combine(list(codes), list(sizes))
+        """The calibration of units whose level in each margin is ``codes[i]``.
+
+        ``unit_base`` gives units (profiles) a base weight each that ``fitted`` uses: cells
+        are then split by it, so a cell's units share one base weight, and post-strata,
+        coarser than such cells, become a regression on their indicators (the same
+        base-weighted cell means)."""
+        if unit_base is None:
+            cells, representative = combine(list(codes), list(sizes))
+            margins = tuple(c[representative] for c in codes)
+            return cls(projection, cells, margins, tuple(sizes), base_weights)
+        classes, base_codes = factorize(unit_base)
+        cells, representative = combine([*codes, base_codes], [*sizes, len(classes)])
+        cell_base = np.asarray(unit_base, dtype=np.float64)[representative]
+        if projection is Projection.POSTSTRATA:
+            strata, _ = combine(list(codes), list(sizes))
+            post = strata[representative]
+            return cls(Projection.REGRESSION, cells, (post,), (int(post.max()) + 1,),
+                       base_weights, cell_base)  # fmt: skip
         margins = tuple(c[representative] for c in codes)
-        return cls(projection, cells, margins, tuple(sizes), base_weights)
+        return cls(projection, cells, margins, tuple(sizes), base_weights, cell_base)
 
     @property
     def n_cells(self) -> int:
@@ -86,6 +106,9 @@ class Calibration:
     def fitted(self, sums: FloatArray, counts: FloatArray) -> FloatArray:
         """Each cell's correction (cells × columns) from the cells' sums of the influence
         values and the cells' sizes (base-weighted for post-strata and regression)."""
+        if self.cell_base is not None and self.projection is not Projection.RAKING:
+            sums = sums * self.cell_base[:, None]
+            counts = counts * self.cell_base
         if self.projection is Projection.POSTSTRATA:
             return sums / counts[:, None]
         if self.projection is Projection.REGRESSION:

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -70,6 +71,10 @@ class Weighting(Base):
         ForeignKey("population_table.id", ondelete="SET NULL")
     )
     computed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    #: Whether the weights start from design weights (the stratum's eligible members over
+    #: its respondents, ``surveys.results.respondents.design_weights``) rather than from
+    #: equal ones; weightings stored before there were design weights have not.
+    design_weighted: Mapped[bool] = mapped_column(default=False, server_default=false())
     #: Whether every margin matched within the tolerance (always true for post-stratification).
     converged: Mapped[bool] = mapped_column(default=True)
     #: Raking passes over all margins (1 for post-stratification).

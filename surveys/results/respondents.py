@@ -26,6 +26,7 @@ from stats.columns import FloatArray, factorize
 from stats.intervals import ShareInterval
 from surveys.answering.models import Response, ResponseMode
 from surveys.results.models import ResponseWeight, Weighting, WeightingMethod
+from surveys.waves.models import Wave
 
 #: Used outside a request (scripts, benchmarks) when no app config says otherwise.
 DEFAULT_MIN_GROUP = 10
@@ -75,6 +76,36 @@ def share_interval() -> ShareInterval:
         return ShareInterval(current_app.config.get("RESULTS_SHARE_INTERVAL", "logit"))
     except RuntimeError:  # no app context
         return ShareInterval.LOGIT
+
+
+def design_weights(
+    wave: Wave, attributes: dict[str, np.ndarray], counts: FloatArray | None = None
+) -> FloatArray | None:
+    """Each respondent's (or profile's, with ``counts``) base weight: the eligible members
+    of their stratum when the sample was drawn over the stratum's respondents.
+
+    That is the inverse of the chance to be drawn (eligible / invited) times the inverse of
+    the stratum's response rate (invited / responded), the class adjustment for
+    non-response, so the draw's unequal rates do not reach the results. The stratum is read
+    from the answers' attributes, so that everyone with the same attributes has the same
+    base weight; respondents in a stratum the draw did not have get the overall ratio.
+    None for a wave drawn without strata.
+    """
+    keys = list(wave.stratify_by or [])
+    if not keys or not wave.allocation:
+        return None
+    size = len(next(iter(attributes.values()))) if attributes else 0
+    n = np.ones(size) if counts is None else np.asarray(counts, dtype=np.float64)
+    eligible = {tuple(entry["stratum"]): float(entry["available"]) for entry in wave.allocation}
+    missing = np.full(size, None, dtype=object)
+    strata = list(zip(*(attributes.get(key, missing).tolist() for key in keys), strict=True))
+    answered: dict[tuple[Any, ...], float] = {}
+    for stratum, count in zip(strata, n.tolist(), strict=True):
+        answered[stratum] = answered.get(stratum, 0.0) + count
+    overall = sum(eligible.values()) / float(n.sum())
+    return np.array([
+        eligible[s] / answered[s] if eligible.get(s) else overall for s in strata
+    ])  # fmt: skip
 
 
 def respondent_filter(wave_id: int) -> tuple[Any, ...]:
@@ -127,10 +158,14 @@ def load_respondents(wave_id: int) -> Respondents:
     if weighting is not None and n and complete:
         low = np.array([row[3] for row in rows], dtype=np.float64)
         high = np.array([row[4] for row in rows], dtype=np.float64)
+        base = None
+        if weighting.design_weighted:
+            base = design_weights(db.session.get_one(Wave, wave_id), attributes, counts)
         calibration = cell_calibration(
             weighting.method,
             weighting.bounds is not None,
             [attributes[key] for key in weighting.attribute_keys],
+            base,
         )
         if np.allclose(low, high, rtol=1e-9, atol=0):
             found = CellEstimator.from_weights(calibration.cells, low, counts, calibration.fitted)
@@ -143,13 +178,18 @@ def load_respondents(wave_id: int) -> Respondents:
 
 
 def cell_calibration(
-    method: WeightingMethod, bounded: bool, columns: Sequence[np.ndarray]
+    method: WeightingMethod,
+    bounded: bool,
+    columns: Sequence[np.ndarray],
+    base: FloatArray | None = None,
 ) -> Calibration:
     """The projection for a stored weighting on these attribute columns (one per weighting
-    key); stored weightings have no base weights."""
+    key), for units with the base weights ``base`` (None: all equal)."""
     coded = [factorize(column) for column in columns]
     if method is WeightingMethod.POSTSTRATIFY:
         projection = Projection.POSTSTRATA
     else:
         projection = Projection.REGRESSION if bounded else Projection.RAKING
-    return Calibration.of(projection, [codes for _, codes in coded], [len(ls) for ls, _ in coded])
+    return Calibration.of(
+        projection, [codes for _, codes in coded], [len(ls) for ls, _ in coded], unit_base=base
+    )

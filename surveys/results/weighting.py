@@ -1,7 +1,10 @@
 """Weighting a wave to the population figures, and what staff need to judge the weighting.
 
 ``weight_wave`` sums the population figures to the chosen attributes (margins for raking,
-cells for post-stratification), weights the wave's completed, non-public responses with
+cells for post-stratification), starts from design weights where the wave was drawn in
+strata (``respondents.design_weights``: eligible members over respondents per stratum, the
+draw's rates and the non-response of each stratum undone), weights the wave's completed,
+non-public responses with
 ``surveys.weighting`` and stores the result, replacing any earlier weighting of the wave.
 Any problem (a level no respondent has, figures without the attribute, respondents
 without a value, bounds no weights can meet, raking that did not converge) is a
@@ -32,7 +35,12 @@ from stats.feasibility import MarginMiss, MarginsNotMet
 from stats.weighting import poststratify, rake
 from surveys.answering.models import Response
 from surveys.results.models import ResponseWeight, Weighting, WeightingMethod
-from surveys.results.respondents import Respondents, attribute_columns, respondent_query
+from surveys.results.respondents import (
+    Respondents,
+    attribute_columns,
+    design_weights,
+    respondent_query,
+)
 from surveys.results.tally import tally_if_stale
 from surveys.waves.models import Wave, WaveState
 
@@ -88,9 +96,12 @@ def strata_not_weighted(wave: Wave, keys: Sequence[str]) -> list[str]:
     """The wave's stratification variables that a weighting on ``keys`` leaves out.
 
     The draw may have taken strata at different rates (equal allocation, or unequal
-    response expected), and the weights here start from equal base weights: a stratum
-    variable left out of the weighting is then over- or under-represented in every figure.
+    response expected). Where the draw is recorded the weights start from design weights
+    and undo that; where it is not (a wave opened before), they start from equal ones, and
+    a stratum variable left out of the weighting is over- or under-represented.
     """
+    if wave.allocation:  # the draw is recorded: the weights start from design weights
+        return []
     return [key for key in wave.stratify_by if key not in keys]
 
 
@@ -155,12 +166,13 @@ def weight_wave(
             )
     data = {key: columns[key].astype(str) for key in keys}
     targets = population_targets(table, keys, method)
+    base = design_weights(wave, columns)
     result: WeightingResult
     try:
         if method is WeightingMethod.POSTSTRATIFY:
-            result = poststratify(data, keys, targets)  # type: ignore[arg-type]
+            result = poststratify(data, keys, targets, base_weights=base)  # type: ignore[arg-type]
         else:
-            result = rake(data, targets, bounds=bounds)  # type: ignore[arg-type]
+            result = rake(data, targets, base_weights=base, bounds=bounds)  # type: ignore[arg-type]
     except MarginsNotMet as refused:
         raise _missed(refused.misses[0], bounds) from refused
     except ValueError as error:  # the figures and the answers do not fit: the library says how
@@ -175,6 +187,7 @@ def weight_wave(
         db.session.add(weighting)
     weights = result.weights
     weighting.method = method
+    weighting.design_weighted = base is not None
     weighting.attribute_keys = keys
     weighting.bound_low, weighting.bound_high = bounds if bounds is not None else (None, None)
     weighting.population_table_id = table.id

@@ -19,7 +19,7 @@ from surveys.answering.models import ResponseMode
 from surveys.results.models import ResponseWeight, Weighting, WeightingMethod
 from surveys.results.respondents import load_respondents
 from surveys.results.summary import summarise
-from surveys.results.weighting import weight_wave
+from surveys.results.weighting import strata_not_weighted, weight_wave
 from surveys.waves.models import Wave
 from tests.factories.results import (
     answer,
@@ -126,14 +126,16 @@ def test_staff_and_admins_reach_the_weighting_page(client, two_strata):
     assert client.get(f"/staff/weighting/{two_strata.id}").status_code == 200
 
 
+@pytest.mark.parametrize("design", [False, True])
 @pytest.mark.parametrize(
     ("method", "bounds"),
     [(WeightingMethod.RAKE, None), (WeightingMethod.RAKE, (0.5, 1.6)),
      (WeightingMethod.POSTSTRATIFY, None)],
 )  # fmt: skip
-def test_the_summary_figures_per_group_equal_the_weighting_library(method, bounds):
+def test_the_summary_figures_per_group_equal_the_weighting_library(method, bounds, design):
     """The summary's way (sums per weighting cell and group) gives what
-    ``WeightingResult.mean(by=...)``, checked against R's survey package, gives."""
+    ``WeightingResult.mean(by=...)``, checked against R's survey package, gives; also
+    with design weights that differ by a stratum the weighting does not use."""
     import numpy as np
 
     from stats.cells import CellEstimator
@@ -148,15 +150,18 @@ def test_the_summary_figures_per_group_equal_the_weighting_library(method, bound
     values = rng.integers(0, 11, n).astype(float)
     values[rng.random(n) < 0.1] = np.nan
     groups = rng.integers(-1, 4, n)  # -1: in no group
+    stratum = rng.integers(0, 3, n)  # drawn at different rates: base weights 0.5, 1, 2.5
+    base = np.array([0.5, 1.0, 2.5])[stratum] if design else None
     if method is WeightingMethod.POSTSTRATIFY:
         targets = {(a, g): 100.0 + 10 * i for i, (a, g) in
                    enumerate((a, g) for a in ("18-29", "30-49", "50+") for g in "fm")}  # fmt: skip
-        result = poststratify({"age": age, "gender": gender}, ["age", "gender"], targets)
+        result = poststratify({"age": age, "gender": gender}, ["age", "gender"], targets,
+                              base_weights=base)  # fmt: skip
     else:
         margins = {"age": {"18-29": 300, "30-49": 400, "50+": 300}, "gender": {"f": 500, "m": 500}}
-        result = rake({"age": age, "gender": gender}, margins, bounds=bounds)
+        result = rake({"age": age, "gender": gender}, margins, base_weights=base, bounds=bounds)
     calibration = cell_calibration(
-        method, bounds is not None, [age.astype(object), gender.astype(object)]
+        method, bounds is not None, [age.astype(object), gender.astype(object)], base
     )
     ones = np.ones(n)
     estimator = CellEstimator.from_weights(
@@ -245,3 +250,29 @@ def test_the_page_warns_when_the_strata_are_not_among_the_weighting_variables(cl
     assert "strata-warning" not in client.get(f"/staff/weighting/{two_strata.id}").get_data(
         as_text=True
     )
+
+
+def test_weights_start_from_design_weights_of_the_stratified_draw(app):
+    """Drawn in strata by education: 100 eligible with a long education, 10 of them
+    answered (design weight 10); 600 with a short one, 30 answered (20). Women: 10 long
+    "yes" and 10 short "no", so 100 / (100 + 200) = 1/3 say yes, not 1/2; men (all short)
+    1/2. Post-stratified to half and half: 1/6 + 1/4 = 5/12."""
+    install_default_attributes()
+    wave = closed_wave()
+    wave.stratify_by = ["education"]
+    wave.allocation = [{"stratum": ["long"], "available": 100},
+                       {"stratum": ["short"], "available": 600}]  # fmt: skip
+    answer(wave, {"gender": "f", "education": "long"}, "yes", 10)
+    answer(wave, {"gender": "f", "education": "short"}, "no", 10)
+    answer(wave, {"gender": "m", "education": "short"}, "yes", 10)
+    answer(wave, {"gender": "m", "education": "short"}, "no", 10)
+    table = population({"f": 500, "m": 500})
+    db.session.commit()
+    weighting = weight_wave(wave, WeightingMethod.POSTSTRATIFY, ["gender"], table)
+    db.session.commit()
+    assert weighting.design_weighted
+    with force_locale("en"):
+        yes = summarise(wave, "en").questions[0].overall[0].rows[0].cells[0]
+    assert yes.estimate == pytest.approx(5 / 12)
+    # the strata are undone by the design weights: no warning that they are left out
+    assert strata_not_weighted(wave, ["gender"]) == []
