@@ -87,15 +87,15 @@ def test_a_worker_killed_mid_save_keeps_the_earlier_page_and_the_repeat_saves_on
         db.session.commit()
 
         with own_connection(database_url) as locker, own_connection(database_url, True) as watch:
-            # the save deletes the page's old answers, then must update the response row
-            locker.execute(
-                text("SELECT id FROM response WHERE id = :id FOR UPDATE"), {"id": response.id}
-            )
+            # the save locks the response row, then deletes the page's old answers and
+            # writes the new ones: a share lock on the answer table stops it at the delete,
+            # in the middle of its transaction
+            locker.execute(text("LOCK TABLE answer IN SHARE MODE"))
             saving = threading.Thread(target=_post_ignoring_errors, args=(first, page_2, PAGE_2))
             saving.start()
             stuck, query = blocked_by(watch, backend_pid(locker))
-            assert query.startswith("UPDATE response"), query
-            assert _holds_write_lock_on_answer(watch, stuck)  # mid-transaction, not before it
+            assert query.startswith("DELETE FROM answer"), query
+            assert _holds_the_response_row(watch, stuck)  # mid-transaction, not before it
             first.kill()
             saving.join(timeout=20)
             locker.rollback()  # the dead worker's transaction may now go on, and rolls back
@@ -121,12 +121,13 @@ def _post_ignoring_errors(worker, path, data):
         worker.post(path, data)
 
 
-def _holds_write_lock_on_answer(watch, pid: int) -> bool:
+def _holds_the_response_row(watch, pid: int) -> bool:
+    """Whether ``pid`` has locked a response row (SELECT ... FOR UPDATE takes RowShareLock)."""
     return bool(
         watch.scalar(
             text(
                 "SELECT count(*) FROM pg_locks WHERE pid = :pid AND granted"
-                " AND relation = 'answer'::regclass AND mode = 'RowExclusiveLock'"
+                " AND relation = 'response'::regclass AND mode = 'RowShareLock'"
             ),
             {"pid": pid},
         )
