@@ -87,23 +87,48 @@ class CellEstimator:
         y, f = values[kept], frequency[kept]
         m, s1, s2 = (cross_sums(cells, k, group, n_groups, f * y**p) for p in range(3))
         w = self.cell_weights
-        counts = self.cell_counts
         with np.errstate(invalid="ignore", divide="ignore"):
             total = w @ m
             estimate = (w @ s1) / total
             # per (cell, group): Σ r and Σ r² over the domain, r = (y - estimate) / total
             a1 = (s1 - estimate * m) / total
             a2 = (s2 - 2 * estimate * s1 + estimate**2 * m) / total**2
-            c = self.fitted(np.nan_to_num(a1), counts)
-            # x = w · (r - c) for every respondent (r = 0 outside the domain)
-            sum_x = w @ (a1 - counts[:, None] * c)
-            sum_x2 = (w * w) @ (a2 - 2 * c * a1 + counts[:, None] * c * c)
-            variance = variance_factor(n) * (sum_x2 - sum_x**2 / n)
+            variance = self._variance(a1, a2)
             effective_n = total**2 / ((w * w) @ m)
             spread = total**2 * (w @ a2)  # Σ w (y - estimate)² over the answers
         se = np.sqrt(np.maximum(variance, 0.0))
         answers = m.sum(axis=0)
         return estimates(estimate, se, answers, effective_n, n, share, spread, total)
+
+    def totals(
+        self, profiles: IntArray, frequency: FloatArray, values: FloatArray, groups: IntArray,
+        n_groups: int,
+    ) -> list[Estimate]:  # fmt: skip
+        """The weighted total of ``values`` in each group (R's ``svytotal``, answers only):
+        what all citizens together come to, e.g. kilometres to work a day."""
+        k = self.cell_weights.size
+        kept = (groups >= 0) & ~np.isnan(values)
+        cells, group = self.profile_cells[profiles[kept]], groups[kept]
+        y, f = values[kept], frequency[kept]
+        m, s1, s2 = (cross_sums(cells, k, group, n_groups, f * y**p) for p in range(3))
+        w = self.cell_weights
+        with np.errstate(invalid="ignore", divide="ignore"):
+            estimate = w @ s1
+            # a total's influence value is y itself (0 outside the domain)
+            variance = self._variance(s1, s2)
+            effective_n = (w @ m) ** 2 / ((w * w) @ m)
+        se = np.sqrt(np.maximum(variance, 0.0))
+        return estimates(estimate, se, m.sum(axis=0), effective_n, self.n)
+
+    def _variance(self, a1: FloatArray, a2: FloatArray) -> FloatArray:
+        """R's linearised variance from each (cell, group)'s Σ r and Σ r² of the influence
+        values r, after the weighting's projection: x = w · (r - c) for every respondent."""
+        w, counts = self.cell_weights, self.cell_counts
+        c = self.fitted(np.nan_to_num(a1), counts)
+        sum_x = w @ (a1 - counts[:, None] * c)
+        sum_x2 = (w * w) @ (a2 - 2 * c * a1 + counts[:, None] * c * c)
+        n = self.n
+        return variance_factor(n) * (sum_x2 - sum_x**2 / n)
 
     def quantiles(
         self, profiles: IntArray, frequency: FloatArray, values: FloatArray, groups: IntArray,

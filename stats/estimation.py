@@ -170,6 +170,32 @@ class WeightingResult:
         found = self._estimates(np.broadcast_to(y[:, None], domain.shape), domain)
         return dict(zip(groups, found, strict=True))
 
+    def total(self, values: Any, by: Labels | None = None) -> Any:
+        """The weighted total of numbers (None/NaN = no answer), overall (an ``Estimate``)
+        or per group of ``by`` (a dict), as ``svytotal(~y, design, na.rm=TRUE)`` and its
+        ``svyby`` give it."""
+        n = self.weights.size
+        y = np.asarray(values, dtype=np.float64)
+        answered = ~np.isnan(y)
+        if by is None:
+            names: list[Any] = [None]
+            domain = answered[:, None]
+        else:
+            names, codes, grouped = _labels(by, n, "by")
+            domain = (codes[:, None] == np.arange(len(names))) & (grouped & answered)[:, None]
+        w = self.weights
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = np.where(domain, y[:, None], 0.0)
+            estimate = (w[:, None] * r).sum(axis=0)
+            x = w[:, None] * self.calibration.residuals(r)
+            variance = variance_factor(n) * ((x - x.mean(axis=0)) ** 2).sum(axis=0)
+            in_domain = np.where(domain, w[:, None], 0.0)
+            effective_n = in_domain.sum(axis=0) ** 2 / (in_domain**2).sum(axis=0)
+        found = estimates(
+            estimate, np.sqrt(variance), domain.sum(axis=0).astype(np.float64), effective_n, n
+        )
+        return found[0] if by is None else dict(zip(names, found, strict=True))
+
     def quantile(self, values: Any, p: float, by: Labels | None = None) -> Any:
         """The weighted ``p`` quantile of numbers (None/NaN = no answer), overall (an
         ``Estimate``) or per group of ``by`` (a dict), as ``svyquantile(~y, design, p,

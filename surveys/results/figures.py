@@ -10,7 +10,7 @@ Decimals follow the current locale ("3,1" in Danish), as Flask-Babel formats the
 
 from __future__ import annotations
 
-from flask_babel import format_decimal
+from flask_babel import format_decimal, format_number
 from flask_babel import gettext as _
 
 from stats.change import Change
@@ -32,6 +32,11 @@ def figure_parts(e: Estimate | None, kind: str) -> tuple[str, str]:
     main = format_decimal(e.estimate, ONE_DECIMAL)
     if not e.has_margin:
         return main, _("no margin of error from a single answer")
+    if kind == "total":  # a population total: whole numbers
+        total = format_number(round(e.estimate))
+        margin = format_number(round(e.high - e.estimate))
+        low, high = format_number(round(e.low)), format_number(round(e.high))
+        return total, f"± {margin}; {low}–{high}"
     if kind == "median":  # Woodruff's interval: answers given, not symmetric
         return main, f"{format_decimal(e.low, ONE_DECIMAL)}–{format_decimal(e.high, ONE_DECIMAL)}"
     margin = format_decimal(e.high - e.estimate, ONE_DECIMAL)

@@ -50,6 +50,8 @@ MEAN = "mean"
 SHARE = "share"
 #: The median of a number question: less moved than the average by a few large answers.
 MEDIAN = "median"
+#: What all citizens together come to (a weighted wave only: weights add up to the region).
+TOTAL = "total"
 
 
 @dataclass(frozen=True)
@@ -237,8 +239,12 @@ def _shares(answers: Answers, options: Sequence[tuple[Any, str]], statement: str
     return columns
 
 
-def question_blocks(question: Question, answers: Answers, language: str) -> list[Block]:
-    """The tables a question's answers make (see the module docstring)."""
+def question_blocks(
+    question: Question, answers: Answers, language: str, weighted: bool = False
+) -> list[Block]:
+    """The tables a question's answers make (see the module docstring); a number
+    question's population total only where ``weighted``, since unweighted answers add up
+    to the sample, not to the region."""
     everyone = np.ones(answers.profiles.size, dtype=bool)
     choices = [(o.code, text_in(o.label, language)) for o in question.choices]
     summary = question.kind.summary
@@ -249,7 +255,11 @@ def question_blocks(question: Question, answers: Answers, language: str) -> list
         blocks = [Block(MEAN, None, MEAN, [Column(MEAN, "", numbers)], answers, ~np.isnan(numbers))]
         if summary is SummaryKind.MEAN:
             median = Column(MEDIAN, _("Median"), numbers)
-            return [*blocks, Block(MEDIAN, None, MEDIAN, [median], answers, ~np.isnan(numbers))]
+            blocks.append(Block(MEDIAN, None, MEDIAN, [median], answers, ~np.isnan(numbers)))
+            if weighted:
+                total = Column(TOTAL, _("All citizens together"), numbers)
+                blocks.append(Block(TOTAL, None, TOTAL, [total], answers, ~np.isnan(numbers)))
+            return blocks
         points: list[tuple[Any, str]] = [(p, str(p)) for p in question.kind.points(question)]
         if question.dont_know:
             points.append(("dont_know", _("Don't know")))
@@ -320,6 +330,11 @@ def block_table(
     share = share_interval() if block.kind == SHARE else None
 
     def figures(estimator: CellEstimator) -> list[list[Estimate]]:
+        if block.kind == TOTAL:
+            return [
+                estimator.totals(rows.profiles, rows.frequency, c.values, row_groups, len(names))
+                for c in shown
+            ]
         if block.kind == MEDIAN:
             return [
                 estimator.quantiles(rows.profiles, rows.frequency, c.values, row_groups,
@@ -392,7 +407,7 @@ def summarise(
         by_values = group_codes(respondents.attributes.get(by, unknown), groups)
     for question in questions:
         given = answers.get(question.key, Answers.none())
-        blocks = question_blocks(question, given, language)
+        blocks = question_blocks(question, given, language, respondents.weighted)
         overall = hidden_groups(blocks)
         summary = QuestionSummary(
             question.key,

@@ -61,7 +61,7 @@ def add_trends(
         answers = answer_values(other.id, [q.key for q in questions], respondents)
         for question in questions:
             given = answers.get(question.key, Answers.none())
-            blocks = question_blocks(question, given, language)
+            blocks = question_blocks(question, given, language, respondents.weighted)
             hide = hidden_groups(blocks)
             for block in blocks:
                 name = wave_label(other, respondents.weighted)

@@ -398,3 +398,18 @@ def test_each_estimate_has_rs_design_effect(name):
     by_group = weighted(name).mean(y, by=data["grp"])
     for group, estimate in by_group.items():
         assert estimate.deff == pytest.approx(wanted["mean_by"][group]["deff"], rel=1e-6)
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_totals_match_svytotal_overall_and_by_group(name):
+    data = columns(name)
+    y = numbers(data["y"])
+    wanted = expected()[name]
+    pairs = [(weighted(name).total(y), wanted["total"])] + [
+        (estimate, wanted["total_by"][group])
+        for group, estimate in weighted(name).total(y, by=data["grp"]).items()
+    ]
+    for ours, theirs in pairs:
+        assert ours.estimate == pytest.approx(theirs["estimate"], rel=1e-8)
+        assert ours.se == pytest.approx(theirs["se"], rel=SE_TOLERANCE)
+        assert ours.n == theirs["n"]

@@ -277,6 +277,19 @@ def test_a_number_question_shows_its_median_with_woodruffs_interval(client, engl
     login_staff(client, Role.POLITICIAN, language="en")
     text = page(client, f"/results/waves/{wave.id}")
     assert re.search(r'Median</th>\s*<td> 6.0 <span class="moe">\(3.0–10.0\)</span>', text)
+    assert "All citizens together" not in text  # unweighted answers add up to the sample
+    # weighted to 1,000 women: the total is 1000 · 6 = 6,000, its se N · s / sqrt(n) with
+    # s² = Σ(y - ȳ)² / (n - 1) = 110 / 10: 1000 · sqrt(11 / 11) = 1,000
+    weight_wave(wave, WeightingMethod.POSTSTRATIFY, ["gender"], population({"f": 1000}))
+    db.session.commit()
+    [km] = [s for s in summarise(wave, "en").questions if s.key == "km"]
+    total = km.overall[2].rows[0].cells[0]
+    assert total.estimate == pytest.approx(6000) and total.se == pytest.approx(1000)
+    text = page(client, f"/results/waves/{wave.id}")
+    assert re.search(
+        r'All citizens together</th>\s*<td> 6,000 <span class="moe">\(± 1,960; 4,040–7,960\)',
+        text,
+    )
 
 
 def _panel_wave(name, closes_at, people, yes):

@@ -175,6 +175,12 @@ def test_the_summary_figures_per_group_equal_the_weighting_library(method, bound
         assert mine[g].estimate == pytest.approx(reference[float(g)].estimate, rel=1e-12)
         assert mine[g].se == pytest.approx(reference[float(g)].se, rel=1e-9)
         assert mine[g].n == reference[float(g)].n
+    # the total, both ways
+    totals = estimator.totals(np.arange(n), ones, values, groups, 4)
+    wanted_totals = result.total(values, by=by_group)
+    for g in range(4):
+        assert totals[g].estimate == pytest.approx(wanted_totals[float(g)].estimate, rel=1e-12)
+        assert totals[g].se == pytest.approx(wanted_totals[float(g)].se, rel=1e-9)
     # the median with svyquantile's interval, both ways
     medians = estimator.quantiles(np.arange(n), ones, values, groups, 4, 0.5)
     wanted_medians = result.quantile(values, 0.5, by=by_group)
