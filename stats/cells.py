@@ -81,11 +81,7 @@ class CellEstimator:
         respondents, value (NaN: no answer), group (-1: in none)); for 0/1 ``values`` give
         ``share`` for a share's interval (``stats.intervals``)."""
         n = self.n
-        k = self.cell_weights.size
-        kept = (groups >= 0) & ~np.isnan(values)
-        cells, group = self.profile_cells[profiles[kept]], groups[kept]
-        y, f = values[kept], frequency[kept]
-        m, s1, s2 = (cross_sums(cells, k, group, n_groups, f * y**p) for p in range(3))
+        m, s1, s2 = self._sums(profiles, frequency, values, groups, n_groups)
         w = self.cell_weights
         with np.errstate(invalid="ignore", divide="ignore"):
             total = w @ m
@@ -106,11 +102,7 @@ class CellEstimator:
     ) -> list[Estimate]:  # fmt: skip
         """The weighted total of ``values`` in each group (R's ``svytotal``, answers only):
         what all citizens together come to, e.g. kilometres to work a day."""
-        k = self.cell_weights.size
-        kept = (groups >= 0) & ~np.isnan(values)
-        cells, group = self.profile_cells[profiles[kept]], groups[kept]
-        y, f = values[kept], frequency[kept]
-        m, s1, s2 = (cross_sums(cells, k, group, n_groups, f * y**p) for p in range(3))
+        m, s1, s2 = self._sums(profiles, frequency, values, groups, n_groups)
         w = self.cell_weights
         with np.errstate(invalid="ignore", divide="ignore"):
             estimate = w @ s1
@@ -119,6 +111,18 @@ class CellEstimator:
             effective_n = (w @ m) ** 2 / ((w * w) @ m)
         se = np.sqrt(np.maximum(variance, 0.0))
         return estimates(estimate, se, m.sum(axis=0), effective_n, self.n)
+
+    def _sums(
+        self, profiles: IntArray, frequency: FloatArray, values: FloatArray, groups: IntArray,
+        n_groups: int,
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:  # fmt: skip
+        """Per (cell, group) of the rows that answered: respondents, Σy and Σy²."""
+        k = self.cell_weights.size
+        kept = (groups >= 0) & ~np.isnan(values)
+        cells, group = self.profile_cells[profiles[kept]], groups[kept]
+        y, f = values[kept], frequency[kept]
+        m, s1, s2 = (cross_sums(cells, k, group, n_groups, f * y**p) for p in range(3))
+        return m, s1, s2
 
     def _variance(self, a1: FloatArray, a2: FloatArray) -> FloatArray:
         """R's linearised variance from each (cell, group)'s Σ r and Σ r² of the influence
