@@ -51,6 +51,7 @@ def weighting_description(weighting: Weighting | None) -> list[list[Any]]:
     lines: list[list[Any]] = [
         [_("Method"), weighting.method.value],
         [_("Weighted by"), *weighting.attribute_keys],
+        [_("Base weights"), "design" if weighting.design_weighted else "equal"],
         [_("Respondents"), weighting.respondents],
     ]
     if weighting.bounds is not None:

@@ -131,6 +131,7 @@ def test_the_excel_file_has_the_answers_and_a_sheet_of_labels(client, wave):
     answers, variables, weighting = book.worksheets
     lines = [[x for x in r if x is not None] for r in weighting.values]
     assert lines[0] == ["Method", "rake"] and lines[1] == ["Weighted by", "gender"]
+    assert lines[2] == ["Base weights", "equal"]  # the fixture's wave was not drawn in strata
     assert ["Target", "gender", "f", 600] in lines and ["Target", "gender", "m", 400] in lines
     rows = list(answers.values)
     assert len(rows) == 42 and rows[0][:5] == (

@@ -258,7 +258,7 @@ def test_the_page_warns_when_the_strata_are_not_among_the_weighting_variables(cl
     )
 
 
-def test_weights_start_from_design_weights_of_the_stratified_draw(app):
+def test_weights_start_from_design_weights_of_the_stratified_draw(client, app):
     """Drawn in strata by education: 100 eligible with a long education, 10 of them
     answered (design weight 10); 600 with a short one, 30 answered (20). Women: 10 long
     "yes" and 10 short "no", so 100 / (100 + 200) = 1/3 say yes, not 1/2; men (all short)
@@ -282,3 +282,6 @@ def test_weights_start_from_design_weights_of_the_stratified_draw(app):
     assert yes.estimate == pytest.approx(5 / 12)
     # the strata are undone by the design weights: no warning that they are left out
     assert strata_not_weighted(wave, ["gender"]) == []
+    login_staff(client, language="en")
+    page = client.get(f"/staff/weighting/{wave.id}").get_data(as_text=True)
+    assert "design weights: each stratum" in page.replace("&#39;", "'")
