@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from api.blueprints import api_blueprint
 from api.models import Scope
-from api.pagination import decode_cursor, next_cursor
+from api.pagination import page_body, page_of
 from api.problems import abort
 from api.schemas import PageArgs, UtcDateTime
 from api.tokens import audit_target, requires
@@ -91,16 +91,7 @@ def group_data(group: FocusGroup) -> dict[str, Any]:
 @bp.response(200, GroupPage)
 def list_groups(args: dict[str, Any]) -> dict[str, Any]:
     """Groups by id, a page at a time (scope members:write)."""
-    groups = db.session.scalars(
-        select(FocusGroup)
-        .where(FocusGroup.id > decode_cursor(args["cursor"]))
-        .order_by(FocusGroup.id)
-        .limit(args["limit"])
-    ).all()
-    return {
-        "items": [group_data(g) for g in groups],
-        "next_cursor": next_cursor([g.id for g in groups], args["limit"]),
-    }
+    return page_body(page_of(select(FocusGroup), FocusGroup.id, args), args, group_data)
 
 
 @bp.route("/groups/<id:group_id>", methods=["GET"])

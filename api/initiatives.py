@@ -16,7 +16,7 @@ from marshmallow import RAISE, fields
 from sqlalchemy import select
 
 from api.blueprints import api_blueprint
-from api.pagination import decode_cursor, next_cursor
+from api.pagination import page_body, page_of
 from api.problems import abort
 from api.schemas import PageArgs, UtcDateTime, _Page
 from api.tokens import requires
@@ -101,17 +101,10 @@ def idea_data(idea: Idea) -> dict[str, Any]:
 @bp.response(200, ProposalPage)
 def list_proposals(args: dict[str, Any]) -> dict[str, Any]:
     """Public citizen proposals by id, a page at a time, with their supporter counts."""
-    found = db.session.scalars(
-        select(Proposal)
-        .where(Proposal.state.in_(PUBLIC_PROPOSALS), Proposal.id > decode_cursor(args["cursor"]))
-        .order_by(Proposal.id)
-        .limit(args["limit"])
-    ).all()
+    public = select(Proposal).where(Proposal.state.in_(PUBLIC_PROPOSALS))
+    found = page_of(public, Proposal.id, args)
     counts = support_counts(p.id for p in found)
-    return {
-        "items": [proposal_data(p, counts[p.id]) for p in found],
-        "next_cursor": next_cursor([p.id for p in found], args["limit"]),
-    }
+    return page_body(found, args, lambda p: proposal_data(p, counts[p.id]))
 
 
 @bp.route("/proposals/<id:proposal_id>", methods=["GET"])
@@ -131,16 +124,8 @@ def read_proposal(proposal_id: int) -> dict[str, Any]:
 @bp.response(200, IdeaPage)
 def list_ideas(args: dict[str, Any]) -> dict[str, Any]:
     """Published ideas by id, a page at a time, with their status history."""
-    found = db.session.scalars(
-        select(Idea)
-        .where(Idea.state.in_(PUBLIC_IDEAS), Idea.id > decode_cursor(args["cursor"]))
-        .order_by(Idea.id)
-        .limit(args["limit"])
-    ).all()
-    return {
-        "items": [idea_data(i) for i in found],
-        "next_cursor": next_cursor([i.id for i in found], args["limit"]),
-    }
+    published = select(Idea).where(Idea.state.in_(PUBLIC_IDEAS))
+    return page_body(page_of(published, Idea.id, args), args, idea_data)
 
 
 @bp.route("/ideas/<id:idea_id>", methods=["GET"])

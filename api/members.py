@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from api.blueprints import api_blueprint
 from api.models import Scope
-from api.pagination import decode_cursor, next_cursor
+from api.pagination import page_body, page_of
 from api.problems import abort
 from api.schemas import (
     AttributeSchema,
@@ -107,19 +107,9 @@ def _import(source: str, consent_given: bool, json_items: bool) -> int:
 @bp.response(200, MemberPage)
 def list_members(args: dict[str, Any]) -> dict[str, Any]:
     """Members by id, a page at a time (scope members:write)."""
-    after = decode_cursor(args["cursor"])
-    members = db.session.scalars(
-        select(Member)
-        .where(Member.id > after)
-        .options(selectinload(Member.contact))
-        .order_by(Member.id)
-        .limit(args["limit"])
-    ).all()
+    members = page_of(select(Member).options(selectinload(Member.contact)), Member.id, args)
     audit_details(count=len(members))
-    return {
-        "items": [member_data(m) for m in members],
-        "next_cursor": next_cursor([m.id for m in members], args["limit"]),
-    }
+    return page_body(members, args, member_data)
 
 
 @bp.route("/members", methods=["POST"])

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy import Select
 
 from api.problems import abort
+from extensions import db
 
 
 def encode_cursor(last_id: int) -> str:
@@ -35,3 +39,21 @@ def decode_cursor(cursor: str | None) -> int:
 def next_cursor(ids: list[int], limit: int) -> str | None:
     """A cursor after the last of ``ids`` when the page was full (there may be more)."""
     return encode_cursor(ids[-1]) if len(ids) == limit and ids else None
+
+
+def page_of(statement: Select[Any], key: Any, args: Mapping[str, Any]) -> Sequence[Any]:
+    """One page of ``statement``'s rows (objects with an ``id``), in ``key`` order, after
+    the request's cursor: every list endpoint pages this one way."""
+    return db.session.scalars(
+        statement.where(key > decode_cursor(args["cursor"])).order_by(key).limit(args["limit"])
+    ).all()
+
+
+def page_body(
+    rows: Sequence[Any], args: Mapping[str, Any], data: Callable[[Any], Any]
+) -> dict[str, Any]:
+    """The page's items as ``data`` makes them, and the cursor for the next page."""
+    return {
+        "items": [data(row) for row in rows],
+        "next_cursor": next_cursor([row.id for row in rows], args["limit"]),
+    }

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from api.blueprints import api_blueprint
 from api.models import Scope
-from api.pagination import decode_cursor, next_cursor
+from api.pagination import page_body, page_of
 from api.problems import abort
 from api.schemas import (
     PageArgs,
@@ -141,16 +141,7 @@ def wave_data(wave: Wave) -> dict[str, Any]:
 @bp.response(200, WavePage)
 def list_waves(args: dict[str, Any]) -> dict[str, Any]:
     """Waves by id, a page at a time (any valid token)."""
-    waves = db.session.scalars(
-        select(Wave)
-        .where(Wave.id > decode_cursor(args["cursor"]))
-        .order_by(Wave.id)
-        .limit(args["limit"])
-    ).all()
-    return {
-        "items": [wave_data(w) for w in waves],
-        "next_cursor": next_cursor([w.id for w in waves], args["limit"]),
-    }
+    return page_body(page_of(select(Wave), Wave.id, args), args, wave_data)
 
 
 def _counts(label: list[str], invited: int, started: int, completed: int) -> dict[str, Any]:

@@ -19,23 +19,33 @@ from extensions import db
 from stats.change import Change, WaveInfluence, change, influence
 from stats.sums import group_sums
 from surveys.answering.models import Answer, Response
-from surveys.results.respondents import ATTRIBUTES_TEXT, load_respondents, respondent_filter
+from surveys.results.respondents import (
+    ATTRIBUTES_TEXT,
+    Respondents,
+    load_respondents,
+    respondent_filter,
+)
 from surveys.results.summary import chose
 from surveys.waves.models import Invitation
 
 
 def share_changes(
-    earlier: tuple[int, str], later: tuple[int, str], codes: Sequence[str]
-) -> dict[str, Change]:
+    earlier: tuple[int, str], later: tuple[int, str], codes: Sequence[str],
+    earlier_respondents: Respondents | None = None,
+) -> dict[str, Change]:  # fmt: skip
     """Per answer code, the change of its share from ``earlier`` to ``later`` (each a
-    (wave id, question key)); empty where a wave has no answers to it."""
-    before, after = _influences(*earlier, codes), _influences(*later, codes)
+    (wave id, question key)); empty where a wave has no answers to it. The trend has
+    loaded the earlier wave's respondents already and passes them on."""
+    before = _influences(*earlier, codes, earlier_respondents)
+    after = _influences(*later, codes)
     return {code: change(before[code], after[code]) for code in codes if code in before
             and code in after}  # fmt: skip
 
 
-def _influences(wave_id: int, key: str, codes: Sequence[str]) -> dict[str, WaveInfluence]:
-    respondents = load_respondents(wave_id)
+def _influences(
+    wave_id: int, key: str, codes: Sequence[str], respondents: Respondents | None = None
+) -> dict[str, WaveInfluence]:
+    respondents = respondents or load_respondents(wave_id)
     estimator = respondents.estimator
     rows = db.session.execute(
         select(ATTRIBUTES_TEXT, Invitation.member_id, Answer.value)

@@ -12,7 +12,7 @@ from extensions import db
 from surveys.questionnaires.models import Question
 from surveys.questionnaires.types import SummaryKind, kind_of
 from surveys.results.change import share_changes
-from surveys.results.respondents import load_respondents
+from surveys.results.respondents import Respondents, load_respondents
 from surveys.results.summary import (
     SHARE,
     Answers,
@@ -50,14 +50,14 @@ def add_trends(
     for other, question in earlier:
         by_wave.setdefault(other.id, (other, []))[1].append(question)
     rows: dict[str, dict[str, list[tuple[Table, str]]]] = {}
-    #: per concept, the latest earlier wave that asked it: (wave id, question key, weighted)
-    latest: dict[str, tuple[int, str, bool]] = {}
+    #: per concept, the latest earlier wave that asked it: (wave id, question key, respondents)
+    latest: dict[str, tuple[int, str, Respondents]] = {}
     for other, questions in by_wave.values():
         respondents = load_respondents(other.id)
         if not respondents.n:
             continue
         for question in questions:
-            latest[question.concept] = (other.id, question.key, respondents.weighted)
+            latest[question.concept] = (other.id, question.key, respondents)
         answers = answer_values(other.id, [q.key for q in questions], respondents)
         for question in questions:
             given = answers.get(question.key, Answers.none())
@@ -80,12 +80,12 @@ def add_trends(
             previous = latest.get(concept)
             if (
                 previous is not None
-                and previous[2] == weighted
+                and previous[2].weighted == weighted
                 and current.id == SHARE
                 and kind_of(summary.type).summary is SummaryKind.SHARES
                 and not any(row.hidden for row in trend_rows[-2:])
             ):
-                found = share_changes(previous[:2], (wave.id, summary.key), ids)
+                found = share_changes(previous[:2], (wave.id, summary.key), ids, previous[2])
                 changes = {code: c for code, c in found.items() if c.significant()}
             summary.trend.append(
                 Table(current.id, current.title, current.kind, current.columns, trend_rows,
