@@ -66,27 +66,29 @@ class Calibration:
         sizes: Sequence[int],
         base_weights: FloatArray | None = None,
         unit_base: FloatArray | None = None,
+        cells: tuple[IntArray, IntArray] | None = None,
     ) -> Calibration:
         """The calibration of units whose level in each margin is ``codes[i]``.
 
         ``unit_base`` gives units (profiles) a base weight each that ``fitted`` uses: cells
         are then split by it, so a cell's units share one base weight, and post-strata,
         coarser than such cells, become a regression on their indicators (the same
-        base-weighted cell means)."""
+        base-weighted cell means). ``cells`` is ``combine(codes, sizes)`` where the caller
+        has it already (raking does), which saves a pass over every unit."""
         if unit_base is None:
-            cells, representative = combine(list(codes), list(sizes))
+            unit_cells, representative = cells or combine(list(codes), list(sizes))
             margins = tuple(c[representative] for c in codes)
-            return cls(projection, cells, margins, tuple(sizes), base_weights)
+            return cls(projection, unit_cells, margins, tuple(sizes), base_weights)
         classes, base_codes = factorize(unit_base)
-        cells, representative = combine([*codes, base_codes], [*sizes, len(classes)])
+        unit_cells, representative = combine([*codes, base_codes], [*sizes, len(classes)])
         cell_base = np.asarray(unit_base, dtype=np.float64)[representative]
         if projection is Projection.POSTSTRATA:
             strata, _ = combine(list(codes), list(sizes))
             post = strata[representative]
-            return cls(Projection.REGRESSION, cells, (post,), (int(post.max()) + 1,),
+            return cls(Projection.REGRESSION, unit_cells, (post,), (int(post.max()) + 1,),
                        base_weights, cell_base)  # fmt: skip
         margins = tuple(c[representative] for c in codes)
-        return cls(projection, cells, margins, tuple(sizes), base_weights, cell_base)
+        return cls(projection, unit_cells, margins, tuple(sizes), base_weights, cell_base)
 
     @property
     def n_cells(self) -> int:

@@ -6,11 +6,13 @@ these codes, so the encoding is where bad input is caught and reported by column
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
@@ -37,9 +39,10 @@ def factorize(values: Any) -> tuple[list[Any], IntArray]:
     """Return the distinct values (in no promised order) and each value's index among them.
 
     This is the one pass over all respondents' labels, so it avoids what is slow in numpy:
-    small-range integers use a lookup table, short strings are packed into one integer
-    each, pandas categoricals bring their own codes, and codes come from a binary search in
-    the few distinct values rather than from an argsort of a million.
+    sorting. Pandas categoricals bring their own codes, small-range integers use a lookup
+    table, text is packed into 64-bit words and hashed (pandas' hash table on integers),
+    and Python objects are first told apart by identity. Only what none of these fits
+    (floats, say) is sorted.
     """
     if hasattr(values, "cat"):  # a pandas categorical Series: codes exist already
         categories = list(values.cat.categories)
@@ -59,38 +62,95 @@ def factorize(values: Any) -> tuple[list[Any], IntArray]:
             present = np.bincount(shifted, minlength=span) > 0
             table = np.cumsum(present) - 1
             return (np.flatnonzero(present) + low).tolist(), table[shifted]
-    packed = _packed_strings(array)
-    if packed is not None:
-        keys = np.unique(packed)
-        width = min(array.dtype.itemsize // 4, 8)
-        chars = keys.view(np.uint8).reshape(keys.size, 8)[:, :width].astype(np.uint32)
-        labels = np.ascontiguousarray(chars).view(f"<U{width}").ravel()
-        return labels.tolist(), np.searchsorted(keys, packed).astype(np.intp)
-    if array.dtype.kind != "O":
-        uniques = np.unique(array)
-        return uniques.tolist(), np.searchsorted(uniques, array).astype(np.intp)
-    # Mixed Python objects (None among strings, say) do not sort; code them in order of
-    # appearance through a dict, which is still one hash per respondent and no comparison.
-    index: dict[Any, int] = {}
-    codes = np.fromiter((index.setdefault(v, len(index)) for v in array), np.intp, array.size)
-    return list(index), codes
+    if array.dtype.kind == "U" and array.size:
+        return _factorize_text(array)
+    if array.dtype.kind == "O":
+        return _factorize_objects(array)
+    uniques = np.unique(array)
+    return uniques.tolist(), np.searchsorted(uniques, array).astype(np.intp)
 
 
-def _packed_strings(array: NDArray[Any]) -> NDArray[np.uint64] | None:
-    """Strings of up to 8 Latin-1 characters (category codes such as "710" or "f") as one
-    64-bit integer each, which numpy sorts and searches far faster than strings."""
-    if array.dtype.kind != "U" or not array.dtype.itemsize or not array.size:
-        return None
-    chars = np.ascontiguousarray(array).view(np.uint32).reshape(array.size, -1)
-    if chars.shape[1] > 8:  # a wide dtype (str(int) gives <U21) may hold short strings
-        if chars[:, 8:].any():
-            return None
-        chars = chars[:, :8]
-    if chars.max() > 255:
-        return None
-    packed = np.zeros((array.size, 8), dtype=np.uint8)
+#: Odd 64-bit multipliers that spread a string's words over a 64-bit hash.
+_MULTIPLIERS = np.array(
+    [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93],
+    dtype=np.uint64,
+)
+
+
+def _factorize_text(array: NDArray[np.str_]) -> tuple[list[Any], IntArray]:
+    """Fixed-width text (numpy's ``<U17``, say) by its characters packed into 64-bit words.
+
+    Each string becomes as many words as it needs at the narrowest width that holds its
+    characters (eight Latin-1 characters a word: "Ringkøbing-Skjern" is three), so equal
+    strings have equal words; the words are hashed into one integer for pandas' hash table,
+    and every row is then checked against a row of its code, so a hash collision can never
+    merge two strings (it falls back to sorting, which is exact and slow).
+    """
+    n = array.size
+    chars = np.ascontiguousarray(array).view(np.uint32).reshape(n, -1)
+    top = int(chars.max()) if chars.size else 0
+    narrow = np.uint8 if top <= 0xFF else np.uint16 if top <= 0xFFFF else np.uint32
+    per_word = 8 // np.dtype(narrow).itemsize
+    width = -(-chars.shape[1] // per_word) * per_word
+    packed = np.zeros((n, max(width, per_word)), dtype=narrow)
     packed[:, : chars.shape[1]] = chars
-    return packed.view(np.uint64).ravel()
+    words = packed.view(np.uint64)
+    if words.shape[1] == 1:
+        keys = words[:, 0]
+    else:
+        keys = words[:, 0] * _MULTIPLIERS[0]
+        for j in range(1, words.shape[1]):
+            keys += words[:, j] * _MULTIPLIERS[j % _MULTIPLIERS.size]
+    codes, rows = _hash_codes(keys)
+    if words.shape[1] > 1 and not (words[rows][codes] == words).all():
+        uniques = np.unique(array)  # two different strings hashed alike: sort instead
+        return uniques.tolist(), np.searchsorted(uniques, array).astype(np.intp)
+    return array[rows].tolist(), codes
+
+
+def _factorize_objects(array: NDArray[np.object_]) -> tuple[list[Any], IntArray]:
+    """Python objects (pandas' text columns, None among strings) compared as Python does.
+
+    Rows that hold the very same object are equal without a comparison, and columns of
+    labels mostly share a few objects (pandas' CSV reader keeps one string per distinct
+    value), so rows are first grouped by the object's address, an integer; only the few
+    distinct objects are then compared, through a dict. Where nearly every row holds its
+    own object, pandas' hash table on the values does the whole job.
+    """
+    n = array.size
+    if not n:
+        return [], np.zeros(0, dtype=np.intp)
+    addresses = _addresses(array)
+    few = max(1024, n // 64)
+    sample = addresses[:: max(1, n // 4096)]  # hashing a million addresses is no saving
+    if np.unique(sample).size <= 1024:
+        identity_codes, rows = _hash_codes(addresses)
+        if rows.size <= few:
+            index: dict[Any, int] = {}
+            merged = np.fromiter(
+                (index.setdefault(v, len(index)) for v in array[rows]), np.intp, rows.size
+            )
+            return list(index), merged[identity_codes]
+    codes, uniques = pd.factorize(array, use_na_sentinel=False)
+    # pandas reads None and NaN both as missing and keeps NaN: say None, as the dict does
+    labels = [None if pd.api.types.is_scalar(v) and pd.isna(v) else v for v in uniques.tolist()]
+    return labels, codes.astype(np.intp, copy=False)
+
+
+def _addresses(array: NDArray[np.object_]) -> NDArray[np.uintp]:
+    """Each row's object address (what ``id()`` gives), read from the array's pointers
+    without a Python call per row; a copy, so it does not outlive the array's memory."""
+    contiguous = np.ascontiguousarray(array)
+    pointers = ctypes.cast(contiguous.ctypes.data, ctypes.POINTER(ctypes.c_size_t))
+    return np.ctypeslib.as_array(pointers, shape=(contiguous.size,)).copy()
+
+
+def _hash_codes(keys: NDArray[np.unsignedinteger[Any]]) -> tuple[IntArray, IntArray]:
+    """Codes of equal integers (pandas' hash table) and one row of each code."""
+    codes, uniques = pd.factorize(keys)
+    row = np.empty(uniques.size, dtype=np.intp)
+    row[codes] = np.arange(codes.size)
+    return codes.astype(np.intp, copy=False), row
 
 
 def column_length(data: Columns, names: Iterable[str]) -> int:
@@ -151,10 +211,10 @@ def encode_margin(column: str, values: Any, targets: Mapping[Any, float]) -> Mar
     levels, counts = target_counts(column, targets)
     position = {level: i for i, level in enumerate(levels)}
     uniques, codes = factorize(values)
-    used = np.bincount(codes, minlength=len(uniques)) > 0  # unused categories are no level
+    per_value = np.bincount(codes, minlength=len(uniques))  # unused categories are no level
     lookup = np.zeros(len(uniques), dtype=np.intp)
     for i, value in enumerate(uniques):
-        if not used[i]:
+        if not per_value[i]:
             continue
         found = position.get(value)
         if found is None:
@@ -163,8 +223,9 @@ def encode_margin(column: str, values: Any, targets: Mapping[Any, float]) -> Mar
                 "which has no population target"
             )
         lookup[i] = found
-    coded = lookup[codes]
-    answered = np.bincount(coded, minlength=len(levels))
+    same = len(uniques) == len(levels) and bool((lookup == np.arange(len(levels))).all())
+    coded = codes if same else lookup[codes]
+    answered = np.bincount(lookup, weights=per_value, minlength=len(levels)).astype(np.intp)
     for level, count, seen in zip(levels, counts, answered, strict=True):
         if count > 0 and seen == 0:
             raise ValueError(

@@ -66,15 +66,16 @@ def rake(
     total = _population_total(margins, tol)
     codes = [margin.codes for margin in margins]
     sizes = [len(margin.levels) for margin in margins]
+    cells = combine(codes, sizes)
     if bounds is None:
-        weights, converged, passes = _ipf(margins, d, max_iter, tol)
-        calibration = Calibration.of(Projection.RAKING, codes, sizes)
+        weights, converged, passes = _ipf(margins, cells, d, max_iter, tol)
+        calibration = Calibration.of(Projection.RAKING, codes, sizes, cells=cells)
     else:
         scaled = d * (total / d.sum())
         weights, converged, passes = _bounded_ipf(
-            margins, scaled, _check_bounds(bounds), max_iter, tol
+            margins, cells, scaled, _check_bounds(bounds), max_iter, tol
         )
-        calibration = Calibration.of(Projection.REGRESSION, codes, sizes, d)
+        calibration = Calibration.of(Projection.REGRESSION, codes, sizes, d, cells=cells)
     misses = () if converged else tuple(missed_levels(margins, weights, codes, tol))
     return WeightingResult(weights, converged, passes, calibration, misses)
 
@@ -167,10 +168,14 @@ def _misfit(codes: Sequence[IntArray], unit_weight: FloatArray, margins: Sequenc
 
 
 def _ipf(
-    margins: Sequence[Margin], d: FloatArray, max_iter: int, tol: float
+    margins: Sequence[Margin],
+    cells: tuple[IntArray, IntArray],
+    d: FloatArray,
+    max_iter: int,
+    tol: float,
 ) -> tuple[FloatArray, bool, int]:
     """Plain raking, run on the weighting cells' sums of base weights."""
-    cell, representative = combine([m.codes for m in margins], [m.targets.size for m in margins])
+    cell, representative = cells
     start = np.bincount(cell, weights=d).astype(np.float64)
     current = start.copy()
     codes = [margin.codes[representative] for margin in margins]
@@ -188,6 +193,7 @@ def _ipf(
 
 def _bounded_ipf(
     margins: Sequence[Margin],
+    cells: tuple[IntArray, IntArray],
     d: FloatArray,
     bounds: tuple[float, float],
     max_iter: int,
@@ -202,7 +208,7 @@ def _bounded_ipf(
     (they are clipped alike), else respondents.
     """
     low, high = bounds
-    unit, representative = combine([m.codes for m in margins], [m.targets.size for m in margins])
+    unit, representative = cells
     cell_codes = [margin.codes[representative] for margin in margins]
     cell_base = np.bincount(unit, weights=d).astype(np.float64)
     unreachable = unreachable_levels(margins, cell_codes, cell_base, bounds)
