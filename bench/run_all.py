@@ -13,6 +13,7 @@ BENCHMARKS = (
     "bench.bench_load",
     "bench.bench_results",
     "bench.bench_lottery",
+    "bench.bench_demo",
 )
 
 
