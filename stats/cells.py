@@ -4,31 +4,49 @@ A stored weighting gives every respondent of a weighting cell the same weight (b
 weights are all 1), and its variance correction is the same within a cell too. A domain
 mean's estimate and linearised variance are then functions of three sums per (cell,
 group): answers, Σy and Σy². So the summary needs answers counted per (attributes,
-answer) — which the database does with GROUP BY — and a breakdown into 19
-municipalities costs no more than the total. The figures equal
+answer) — which the database does with GROUP BY. The sums are kept only for the (cell,
+group) pairs that have answers ("units": each cell lies in one municipality, say, so a
+breakdown into 19 of them has no more units than the total has cells), and the
+weighting's correction, which reaches every cell, is taken through its levels' effects
+(``stats.calibration.LevelFit``): so a breakdown costs little more than the total, and
+the columns of a table are estimated together. The figures equal
 ``WeightingResult.mean(values, by=...)`` (R's ``svyby`` with ``svymean``);
 tests/surveys/results/test_weighting.py checks that.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 
-from stats.columns import FloatArray, IntArray
+from stats.calibration import LevelFit
+from stats.columns import FloatArray, IntArray, combine
 from stats.estimation import Estimate, estimates, variance_factor
 from stats.intervals import ShareInterval
 from stats.quantiles import quantiles
-from stats.sums import cross_sums
+from stats.sums import group_sums
 
-#: (cells' sums of the influence values, cells' respondents) -> each cell's correction.
-Fitted = Callable[[FloatArray, FloatArray], FloatArray]
+#: Equal weights: nothing to project.
+NO_FIT = LevelFit.nothing()
 
 
-def _no_correction(sums: FloatArray, counts: FloatArray) -> FloatArray:
-    return np.zeros_like(sums)
+@dataclass(frozen=True)
+class Units:
+    """Rows summed per (weighting cell, group) pair that has any: per unit and column, the
+    respondents who answered (``m``), Σy and Σy² over them."""
+
+    cells: IntArray
+    groups: IntArray
+    m: FloatArray
+    s1: FloatArray
+    s2: FloatArray
+
+    def per_group(self, values: FloatArray, n_groups: int) -> FloatArray:
+        """(groups, columns): ``values`` (units, columns) summed per group."""
+        return group_sums(self.groups, n_groups, values)
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,7 +63,8 @@ class CellEstimator:
     cell_weights: FloatArray
     #: Respondents per cell (all of them, answering or not).
     cell_counts: FloatArray
-    fitted: Fitted = _no_correction
+    #: The weighting's projection (``Calibration.fitted``); none for equal weights.
+    fitted: LevelFit = NO_FIT
 
     @classmethod
     def unweighted(cls, profile_counts: FloatArray) -> CellEstimator:
@@ -56,7 +75,7 @@ class CellEstimator:
     @classmethod
     def from_weights(
         cls, profile_cells: IntArray, weights: FloatArray, profile_counts: FloatArray,
-        fitted: Fitted,
+        fitted: LevelFit,
     ) -> CellEstimator | None:  # fmt: skip
         """The estimator for each profile's weight, or None when a cell's weights differ."""
         k = int(profile_cells.max()) + 1 if profile_cells.size else 0
@@ -80,21 +99,34 @@ class CellEstimator:
         """The weighted mean of ``values`` in each group, from rows of (profile, how many
         respondents, value (NaN: no answer), group (-1: in none)); for 0/1 ``values`` give
         ``share`` for a share's interval (``stats.intervals``)."""
-        n = self.n
-        m, s1, s2 = self._sums(profiles, frequency, values, groups, n_groups)
-        w = self.cell_weights
+        return self.column_means(profiles, frequency, values[:, None], groups, n_groups, share)[0]
+
+    def column_means(
+        self, profiles: IntArray, frequency: FloatArray, values: FloatArray, groups: IntArray,
+        n_groups: int, share: ShareInterval | None = None,
+    ) -> list[list[Estimate]]:  # fmt: skip
+        """``means`` of each column of ``values`` (rows, columns) at once, as a list per
+        column of the estimates per group: a table's columns share their rows."""
+        units = self._sums(profiles, frequency, values, groups, n_groups)
+        w = self.cell_weights[units.cells][:, None]
         with np.errstate(invalid="ignore", divide="ignore"):
-            total = w @ m
-            estimate = (w @ s1) / total
-            # per (cell, group): Σ r and Σ r² over the domain, r = (y - estimate) / total
-            a1 = (s1 - estimate * m) / total
-            a2 = (s2 - 2 * estimate * s1 + estimate**2 * m) / total**2
-            variance = self._variance(a1, a2)
-            effective_n = total**2 / ((w * w) @ m)
-            spread = total**2 * (w @ a2)  # Σ w (y - estimate)² over the answers
+            total = units.per_group(w * units.m, n_groups)
+            estimate = units.per_group(w * units.s1, n_groups) / total
+            # per unit: Σ r and Σ r² over the domain, r = (y - estimate) / total
+            mean, domain = estimate[units.groups], total[units.groups]
+            a1 = (units.s1 - mean * units.m) / domain
+            a2 = (units.s2 - 2 * mean * units.s1 + mean**2 * units.m) / domain**2
+            variance = self._variance(units, a1, a2, n_groups)
+            effective_n = total**2 / units.per_group(w * w * units.m, n_groups)
+            spread = total**2 * units.per_group(w * a2, n_groups)  # Σ w (y - estimate)²
         se = np.sqrt(np.maximum(variance, 0.0))
-        answers = m.sum(axis=0)
-        return estimates(estimate, se, answers, effective_n, n, share, spread, total)
+        answers = units.per_group(units.m, n_groups)
+        found = estimates(
+            estimate.T.ravel(), se.T.ravel(), answers.T.ravel(), effective_n.T.ravel(), self.n,
+            share, spread.T.ravel(), total.T.ravel(),
+        )  # fmt: skip
+        # column by column (the arrays transposed), the groups of each in order
+        return [found[j : j + n_groups] for j in range(0, len(found), n_groups)]
 
     def totals(
         self, profiles: IntArray, frequency: FloatArray, values: FloatArray, groups: IntArray,
@@ -102,37 +134,70 @@ class CellEstimator:
     ) -> list[Estimate]:  # fmt: skip
         """The weighted total of ``values`` in each group (R's ``svytotal``, answers only):
         what all citizens together come to, e.g. kilometres to work a day."""
-        m, s1, s2 = self._sums(profiles, frequency, values, groups, n_groups)
-        w = self.cell_weights
+        units = self._sums(profiles, frequency, values[:, None], groups, n_groups)
+        w = self.cell_weights[units.cells][:, None]
         with np.errstate(invalid="ignore", divide="ignore"):
-            estimate = w @ s1
+            total = units.per_group(w * units.m, n_groups)
+            estimate = units.per_group(w * units.s1, n_groups)
             # a total's influence value is y itself (0 outside the domain)
-            variance = self._variance(s1, s2)
-            effective_n = (w @ m) ** 2 / ((w * w) @ m)
+            variance = self._variance(units, units.s1, units.s2, n_groups)
+            effective_n = total**2 / units.per_group(w * w * units.m, n_groups)
         se = np.sqrt(np.maximum(variance, 0.0))
-        return estimates(estimate, se, m.sum(axis=0), effective_n, self.n)
+        answers = units.per_group(units.m, n_groups)
+        return estimates(estimate[:, 0], se[:, 0], answers[:, 0], effective_n[:, 0], self.n)
 
     def _sums(
         self, profiles: IntArray, frequency: FloatArray, values: FloatArray, groups: IntArray,
         n_groups: int,
-    ) -> tuple[FloatArray, FloatArray, FloatArray]:  # fmt: skip
-        """Per (cell, group) of the rows that answered: respondents, Σy and Σy²."""
-        k = self.cell_weights.size
-        kept = (groups >= 0) & ~np.isnan(values)
+    ) -> Units:  # fmt: skip
+        """The rows in a group summed per unit, each column over the rows that answered it."""
+        kept = groups >= 0
         cells, group = self.profile_cells[profiles[kept]], groups[kept]
-        y, f = values[kept], frequency[kept]
-        m, s1, s2 = (cross_sums(cells, k, group, n_groups, f * y**p) for p in range(3))
-        return m, s1, s2
+        unit, first = combine([cells, group], [self.cell_weights.size, n_groups])
+        y = values[kept]
+        answered = ~np.isnan(y)
+        y = np.where(answered, y, 0.0)
+        f = frequency[kept][:, None] * answered
+        p = y.shape[1]
+        sums = group_sums(unit, first.size, np.hstack([f, f * y, f * y * y]))
+        return Units(cells[first], group[first], sums[:, :p], sums[:, p : 2 * p], sums[:, 2 * p :])
 
-    def _variance(self, a1: FloatArray, a2: FloatArray) -> FloatArray:
-        """R's linearised variance from each (cell, group)'s Σ r and Σ r² of the influence
-        values r, after the weighting's projection: x = w · (r - c) for every respondent."""
-        w, counts = self.cell_weights, self.cell_counts
-        c = self.fitted(np.nan_to_num(a1), counts)
-        sum_x = w @ (a1 - counts[:, None] * c)
-        sum_x2 = (w * w) @ (a2 - 2 * c * a1 + counts[:, None] * c * c)
+    def _variance(self, units: Units, a1: FloatArray, a2: FloatArray, n_groups: int) -> FloatArray:
+        """R's linearised variance per (group, column) from each unit's Σ r and Σ r² of
+        the influence values r, after the weighting's projection: x = w · (r - c) for every
+        respondent, c the correction of their cell (the sum of its levels' effects).
+
+        The correction reaches the cells where a group has no answers too (r = 0 there,
+        x = -w c), so Σx and Σx² take those cells' parts from the levels: Σ w N c is the
+        effects weighted by each level's Σ w N, and Σ w² N c² a quadratic form in them."""
+        fit, cells = self.fitted, units.cells
+        w = self.cell_weights[cells][:, None]
+        r = np.nan_to_num(a1)
+        if fit.scale is not None:
+            r = r * fit.scale[cells][:, None]
+        effects = fit.effects(
+            fit.level_sums(cells, r, units.groups, n_groups), self.cell_counts
+        )  # (levels, groups, columns)
+        c = effects[fit.levels[cells], units.groups[:, None]].sum(axis=1)
+        flat = effects.reshape(fit.n_levels, n_groups * a1.shape[1])
+        everywhere = (self._level_weights @ flat).reshape(n_groups, a1.shape[1])
+        squares = (flat * (self._level_squares @ flat)).sum(axis=0).reshape(n_groups, -1)
+        sum_x = units.per_group(w * a1, n_groups) - everywhere
+        sum_x2 = units.per_group(w * w * (a2 - 2 * c * a1), n_groups) + squares
         n = self.n
         return variance_factor(n) * (sum_x2 - sum_x**2 / n)
+
+    @cached_property
+    def _level_weights(self) -> FloatArray:
+        """Per level: Σ w N over its cells."""
+        cells = np.arange(self.cell_weights.size)
+        weights = (self.cell_weights * self.cell_counts)[:, None]
+        return self.fitted.level_sums(cells, weights)[:, 0, 0]
+
+    @cached_property
+    def _level_squares(self) -> Any:
+        """Per pair of levels: Σ w² N over the cells in both."""
+        return self.fitted.gram(self.cell_weights**2 * self.cell_counts)
 
     def quantiles(
         self, profiles: IntArray, frequency: FloatArray, values: FloatArray, groups: IntArray,
