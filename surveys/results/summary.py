@@ -341,10 +341,12 @@ def block_table(
                                     len(names), 0.5)
                 for c in shown
             ]  # fmt: skip
-        return [
-            estimator.means(rows.profiles, rows.frequency, c.values, row_groups, len(names), share)
-            for c in shown
-        ]
+        if not shown:
+            return []
+        values = np.column_stack([c.values for c in shown])
+        return estimator.column_means(
+            rows.profiles, rows.frequency, values, row_groups, len(names), share
+        )
 
     weighted, plain = figures(respondents.estimator), figures(respondents.plain)
     return Table(
