@@ -27,26 +27,31 @@ from stats.columns import FloatArray, IntArray, combine
 from stats.estimation import Estimate, estimates, variance_factor
 from stats.intervals import ShareInterval
 from stats.quantiles import quantiles
-from stats.sums import group_sums
+from stats.sums import group_indicator
 
 #: Equal weights: nothing to project.
 NO_FIT = LevelFit.nothing()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Units:
     """Rows summed per (weighting cell, group) pair that has any: per unit and column, the
     respondents who answered (``m``), Σy and Σy² over them."""
 
     cells: IntArray
     groups: IntArray
+    n_groups: int
     m: FloatArray
     s1: FloatArray
     s2: FloatArray
 
-    def per_group(self, values: FloatArray, n_groups: int) -> FloatArray:
+    def per_group(self, values: FloatArray) -> FloatArray:
         """(groups, columns): ``values`` (units, columns) summed per group."""
-        return group_sums(self.groups, n_groups, values)
+        return np.asarray(self._groups @ values)
+
+    @cached_property
+    def _groups(self) -> Any:
+        return group_indicator(self.groups, self.n_groups)
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,17 +115,17 @@ class CellEstimator:
         units = self._sums(profiles, frequency, values, groups, n_groups)
         w = self.cell_weights[units.cells][:, None]
         with np.errstate(invalid="ignore", divide="ignore"):
-            total = units.per_group(w * units.m, n_groups)
-            estimate = units.per_group(w * units.s1, n_groups) / total
+            total = units.per_group(w * units.m)
+            estimate = units.per_group(w * units.s1) / total
             # per unit: Σ r and Σ r² over the domain, r = (y - estimate) / total
             mean, domain = estimate[units.groups], total[units.groups]
             a1 = (units.s1 - mean * units.m) / domain
             a2 = (units.s2 - 2 * mean * units.s1 + mean**2 * units.m) / domain**2
-            variance = self._variance(units, a1, a2, n_groups)
-            effective_n = total**2 / units.per_group(w * w * units.m, n_groups)
-            spread = total**2 * units.per_group(w * a2, n_groups)  # Σ w (y - estimate)²
+            variance = self._variance(units, a1, a2)
+            effective_n = total**2 / units.per_group(w * w * units.m)
+            spread = total**2 * units.per_group(w * a2)  # Σ w (y - estimate)²
         se = np.sqrt(np.maximum(variance, 0.0))
-        answers = units.per_group(units.m, n_groups)
+        answers = units.per_group(units.m)
         found = estimates(
             estimate.T.ravel(), se.T.ravel(), answers.T.ravel(), effective_n.T.ravel(), self.n,
             share, spread.T.ravel(), total.T.ravel(),
@@ -137,13 +142,13 @@ class CellEstimator:
         units = self._sums(profiles, frequency, values[:, None], groups, n_groups)
         w = self.cell_weights[units.cells][:, None]
         with np.errstate(invalid="ignore", divide="ignore"):
-            total = units.per_group(w * units.m, n_groups)
-            estimate = units.per_group(w * units.s1, n_groups)
+            total = units.per_group(w * units.m)
+            estimate = units.per_group(w * units.s1)
             # a total's influence value is y itself (0 outside the domain)
-            variance = self._variance(units, units.s1, units.s2, n_groups)
-            effective_n = total**2 / units.per_group(w * w * units.m, n_groups)
+            variance = self._variance(units, units.s1, units.s2)
+            effective_n = total**2 / units.per_group(w * w * units.m)
         se = np.sqrt(np.maximum(variance, 0.0))
-        answers = units.per_group(units.m, n_groups)
+        answers = units.per_group(units.m)
         return estimates(estimate[:, 0], se[:, 0], answers[:, 0], effective_n[:, 0], self.n)
 
     def _sums(
@@ -152,17 +157,23 @@ class CellEstimator:
     ) -> Units:  # fmt: skip
         """The rows in a group summed per unit, each column over the rows that answered it."""
         kept = groups >= 0
-        cells, group = self.profile_cells[profiles[kept]], groups[kept]
-        unit, first = combine([cells, group], [self.cell_weights.size, n_groups])
-        y = values[kept]
-        answered = ~np.isnan(y)
-        y = np.where(answered, y, 0.0)
-        f = frequency[kept][:, None] * answered
-        p = y.shape[1]
-        sums = group_sums(unit, first.size, np.hstack([f, f * y, f * y * y]))
-        return Units(cells[first], group[first], sums[:, :p], sums[:, p : 2 * p], sums[:, 2 * p :])
+        if not kept.all():
+            profiles, frequency, values, groups = (
+                profiles[kept],
+                frequency[kept],
+                values[kept],
+                groups[kept],
+            )
+        cells = self.profile_cells[profiles]
+        unit, first = combine([cells, groups], [self.cell_weights.size, n_groups])
+        per_unit = group_indicator(unit, first.size)
+        answered = ~np.isnan(values)
+        y = np.where(answered, values, 0.0)
+        f = frequency[:, None] * answered
+        m, s1, s2 = per_unit @ f, per_unit @ (f * y), per_unit @ (f * y * y)
+        return Units(cells[first], groups[first], n_groups, m, s1, s2)
 
-    def _variance(self, units: Units, a1: FloatArray, a2: FloatArray, n_groups: int) -> FloatArray:
+    def _variance(self, units: Units, a1: FloatArray, a2: FloatArray) -> FloatArray:
         """R's linearised variance per (group, column) from each unit's Σ r and Σ r² of
         the influence values r, after the weighting's projection: x = w · (r - c) for every
         respondent, c the correction of their cell (the sum of its levels' effects).
@@ -170,7 +181,7 @@ class CellEstimator:
         The correction reaches the cells where a group has no answers too (r = 0 there,
         x = -w c), so Σx and Σx² take those cells' parts from the levels: Σ w N c is the
         effects weighted by each level's Σ w N, and Σ w² N c² a quadratic form in them."""
-        fit, cells = self.fitted, units.cells
+        fit, cells, n_groups = self.fitted, units.cells, units.n_groups
         w = self.cell_weights[cells][:, None]
         r = np.nan_to_num(a1)
         if fit.scale is not None:
@@ -179,11 +190,12 @@ class CellEstimator:
             fit.level_sums(cells, r, units.groups, n_groups), self.cell_counts
         )  # (levels, groups, columns)
         c = effects[fit.levels[cells], units.groups[:, None]].sum(axis=1)
+        shape = (n_groups, a1.shape[1])
         flat = effects.reshape(fit.n_levels, n_groups * a1.shape[1])
-        everywhere = (self._level_weights @ flat).reshape(n_groups, a1.shape[1])
-        squares = (flat * (self._level_squares @ flat)).sum(axis=0).reshape(n_groups, -1)
-        sum_x = units.per_group(w * a1, n_groups) - everywhere
-        sum_x2 = units.per_group(w * w * (a2 - 2 * c * a1), n_groups) + squares
+        everywhere = (self._level_weights @ flat).reshape(shape)
+        squares = (flat * (self._level_squares @ flat)).sum(axis=0).reshape(shape)
+        sum_x = units.per_group(w * a1) - everywhere
+        sum_x2 = units.per_group(w * w * (a2 - 2 * c * a1)) + squares
         n = self.n
         return variance_factor(n) * (sum_x2 - sum_x**2 / n)
 
