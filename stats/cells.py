@@ -34,8 +34,36 @@ NO_FIT = LevelFit.nothing()
 
 
 @dataclass(frozen=True, eq=False)
+class Sums:
+    """Rows of answers summed per profile: per profile and column, the respondents who
+    answered (``m``), Σy and Σy² over them.
+
+    A profile lies in one weighting cell and one group, so every estimate of the columns,
+    weighted or not, overall or per group, is a function of these: a table's rows (a few
+    per profile and answer) are summed once for all its figures."""
+
+    #: The profiles that have rows.
+    profiles: IntArray
+    m: FloatArray
+    s1: FloatArray
+    s2: FloatArray
+
+    @classmethod
+    def of(cls, profiles: IntArray, frequency: FloatArray, values: FloatArray) -> Sums:
+        """From rows of (profile, how many respondents, value per column (NaN: no answer))."""
+        size = int(profiles.max()) + 1 if profiles.size else 0
+        number, first = combine([profiles], [size])
+        per_profile = group_indicator(number, first.size)
+        answered = ~np.isnan(values)
+        y = np.where(answered, values, 0.0)
+        f = frequency[:, None] * answered
+        m, s1, s2 = per_profile @ f, per_profile @ (f * y), per_profile @ (f * y * y)
+        return cls(profiles[first], m, s1, s2)
+
+
+@dataclass(frozen=True, eq=False)
 class Units:
-    """Rows summed per (weighting cell, group) pair that has any: per unit and column, the
+    """Profiles' sums added up per (weighting cell, group) pair: per unit and column, the
     respondents who answered (``m``), Σy and Σy² over them."""
 
     cells: IntArray
@@ -102,17 +130,18 @@ class CellEstimator:
         n_groups: int, share: ShareInterval | None = None,
     ) -> list[Estimate]:  # fmt: skip
         """The weighted mean of ``values`` in each group, from rows of (profile, how many
-        respondents, value (NaN: no answer), group (-1: in none)); for 0/1 ``values`` give
-        ``share`` for a share's interval (``stats.intervals``)."""
-        return self.column_means(profiles, frequency, values[:, None], groups, n_groups, share)[0]
+        respondents, value (NaN: no answer), group (-1: in none)), a profile's rows all in
+        one group; for 0/1 ``values`` give ``share`` for a share's interval
+        (``stats.intervals``)."""
+        sums = Sums.of(profiles, frequency, values[:, None])
+        return self.column_means(sums, self._groups(profiles, groups), n_groups, share)[0]
 
     def column_means(
-        self, profiles: IntArray, frequency: FloatArray, values: FloatArray, groups: IntArray,
-        n_groups: int, share: ShareInterval | None = None,
-    ) -> list[list[Estimate]]:  # fmt: skip
-        """``means`` of each column of ``values`` (rows, columns) at once, as a list per
-        column of the estimates per group: a table's columns share their rows."""
-        units = self._sums(profiles, frequency, values, groups, n_groups)
+        self, sums: Sums, groups: IntArray, n_groups: int, share: ShareInterval | None = None
+    ) -> list[list[Estimate]]:
+        """``means`` of each column of ``sums`` at once, as a list per column of the
+        estimates per group; ``groups`` gives each profile's group (-1: in none)."""
+        units = self._units(sums, groups, n_groups)
         w = self.cell_weights[units.cells][:, None]
         with np.errstate(invalid="ignore", divide="ignore"):
             total = units.per_group(w * units.m)
@@ -139,7 +168,8 @@ class CellEstimator:
     ) -> list[Estimate]:  # fmt: skip
         """The weighted total of ``values`` in each group (R's ``svytotal``, answers only):
         what all citizens together come to, e.g. kilometres to work a day."""
-        units = self._sums(profiles, frequency, values[:, None], groups, n_groups)
+        sums = Sums.of(profiles, frequency, values[:, None])
+        units = self._units(sums, self._groups(profiles, groups), n_groups)
         w = self.cell_weights[units.cells][:, None]
         with np.errstate(invalid="ignore", divide="ignore"):
             total = units.per_group(w * units.m)
@@ -151,27 +181,21 @@ class CellEstimator:
         answers = units.per_group(units.m)
         return estimates(estimate[:, 0], se[:, 0], answers[:, 0], effective_n[:, 0], self.n)
 
-    def _sums(
-        self, profiles: IntArray, frequency: FloatArray, values: FloatArray, groups: IntArray,
-        n_groups: int,
-    ) -> Units:  # fmt: skip
-        """The rows in a group summed per unit, each column over the rows that answered it."""
-        kept = groups >= 0
-        if not kept.all():
-            profiles, frequency, values, groups = (
-                profiles[kept],
-                frequency[kept],
-                values[kept],
-                groups[kept],
-            )
-        cells = self.profile_cells[profiles]
-        unit, first = combine([cells, groups], [self.cell_weights.size, n_groups])
+    def _groups(self, profiles: IntArray, groups: IntArray) -> IntArray:
+        """Each profile's group from its rows' (-1 for profiles without rows)."""
+        found = np.full(self.profile_cells.size, -1, dtype=np.intp)
+        found[profiles] = groups
+        return found
+
+    def _units(self, sums: Sums, groups: IntArray, n_groups: int) -> Units:
+        """The profiles' sums added up per (cell, group) pair, leaving out those in no group."""
+        group = groups[sums.profiles]
+        kept = group >= 0
+        cells, group = self.profile_cells[sums.profiles[kept]], group[kept]
+        unit, first = combine([cells, group], [self.cell_weights.size, n_groups])
         per_unit = group_indicator(unit, first.size)
-        answered = ~np.isnan(values)
-        y = np.where(answered, values, 0.0)
-        f = frequency[:, None] * answered
-        m, s1, s2 = per_unit @ f, per_unit @ (f * y), per_unit @ (f * y * y)
-        return Units(cells[first], groups[first], n_groups, m, s1, s2)
+        m, s1, s2 = (per_unit @ x[kept] for x in (sums.m, sums.s1, sums.s2))
+        return Units(cells[first], group[first], n_groups, m, s1, s2)
 
     def _variance(self, units: Units, a1: FloatArray, a2: FloatArray) -> FloatArray:
         """R's linearised variance per (group, column) from each unit's Σ r and Σ r² of

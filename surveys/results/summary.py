@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
 import numpy as np
@@ -29,7 +29,7 @@ from flask_babel import gettext as _
 
 from core.i18n import text_in
 from panel.demographics.attributes import load_attributes
-from stats.cells import CellEstimator
+from stats.cells import CellEstimator, Sums
 from stats.change import Change
 from stats.estimation import Estimate
 from stats.suppression import suppressed_together
@@ -75,6 +75,12 @@ class Block:
     answers: Answers
     #: Which rows count as answers (a "don't know" is none for an average).
     answered: np.ndarray
+
+    @cached_property
+    def sums(self) -> Sums:
+        """The columns' rows summed per profile, once for all the block's figures."""
+        values = np.column_stack([c.values for c in self.columns])
+        return Sums.of(self.answers.profiles, self.answers.frequency, values)
 
 
 @dataclass(frozen=True)
@@ -343,10 +349,8 @@ def block_table(
             ]  # fmt: skip
         if not shown:
             return []
-        values = np.column_stack([c.values for c in shown])
-        return estimator.column_means(
-            rows.profiles, rows.frequency, values, row_groups, len(names), share
-        )
+        profile_groups = np.zeros(respondents.counts.size, np.intp) if by is None else by
+        return estimator.column_means(block.sums, profile_groups, len(names), share)
 
     weighted, plain = figures(respondents.estimator), figures(respondents.plain)
     return Table(
