@@ -143,9 +143,9 @@ class LevelFit:
     _maps: dict[bytes, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
-    def nothing(cls) -> LevelFit:
+    def nothing(cls, n_cells: int) -> LevelFit:
         """No weighting: no levels, every correction 0."""
-        return cls(Projection.RAKING, np.zeros((1, 0), dtype=np.intp), ())
+        return cls(Projection.RAKING, np.zeros((n_cells, 0), dtype=np.intp), ())
 
     @property
     def n_levels(self) -> int:

@@ -4,12 +4,13 @@ A stored weighting gives every respondent of a weighting cell the same weight (b
 weights are all 1), and its variance correction is the same within a cell too. A domain
 mean's estimate and linearised variance are then functions of three sums per (cell,
 group): answers, Σy and Σy². So the summary needs answers counted per (attributes,
-answer) — which the database does with GROUP BY. The sums are kept only for the (cell,
-group) pairs that have answers ("units": each cell lies in one municipality, say, so a
-breakdown into 19 of them has no more units than the total has cells), and the
-weighting's correction, which reaches every cell, is taken through its levels' effects
-(``stats.calibration.LevelFit``): so a breakdown costs little more than the total, and
-the columns of a table are estimated together. The figures equal
+answer) — which the database does with GROUP BY. A table's rows are summed per profile
+once (``Sums``) for all its figures, and from those per (cell, group) pair that has
+answers ("units": each cell lies in one municipality, say, so a breakdown into 19 of them
+has no more units than the total has cells); the weighting's correction, which reaches
+every cell, is taken through its levels' effects (``stats.calibration.LevelFit``). So a
+breakdown costs little more than the total, and a table's columns are estimated
+together. The figures equal
 ``WeightingResult.mean(values, by=...)`` (R's ``svyby`` with ``svymean``);
 tests/surveys/results/test_weighting.py checks that.
 """
@@ -28,9 +29,6 @@ from stats.estimation import Estimate, estimates, variance_factor
 from stats.intervals import ShareInterval
 from stats.quantiles import quantiles
 from stats.sums import group_indicator
-
-#: Equal weights: nothing to project.
-NO_FIT = LevelFit.nothing()
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,14 +94,15 @@ class CellEstimator:
     cell_weights: FloatArray
     #: Respondents per cell (all of them, answering or not).
     cell_counts: FloatArray
-    #: The weighting's projection (``Calibration.fitted``); none for equal weights.
-    fitted: LevelFit = NO_FIT
+    #: The weighting's projection (``Calibration.fitted``).
+    fitted: LevelFit
 
     @classmethod
     def unweighted(cls, profile_counts: FloatArray) -> CellEstimator:
         """Everyone weight 1 and no calibration: a simple random sample."""
         total = float(np.sum(profile_counts))
-        return cls(np.zeros(len(profile_counts), dtype=np.intp), np.ones(1), np.array([total]))
+        cells = np.zeros(len(profile_counts), dtype=np.intp)
+        return cls(cells, np.ones(1), np.array([total]), LevelFit.nothing(1))
 
     @classmethod
     def from_weights(
