@@ -193,16 +193,18 @@ class LevelFit:
         )
 
     def _map(self, counts: FloatArray) -> Any:
-        """The (levels, levels) map from the levels' sums to their effects."""
+        """The (levels, levels) map from the levels' sums to their effects, as a sparse
+        matrix: its products with the sums are a few hundred thousand multiplications,
+        which BLAS would spread over threads that only wait for each other."""
         if self.scale is not None:
             counts = counts * self.scale
         if self.projection is Projection.POSTSTRATA:  # the base-weighted mean of each cell
-            return sparse.diags_array(1.0 / counts)
+            return sparse.diags_array(1.0 / counts, format="csr")
         gram = self.gram(counts).toarray()
         if self.projection is Projection.REGRESSION:
             # the indicators are collinear, so the pseudo-inverse picks one solution; the
             # fitted values, which are all that matter, are unique
-            return np.linalg.pinv(gram, rcond=1e-10, hermitian=True)
+            return sparse.csr_array(np.linalg.pinv(gram, rcond=1e-10, hermitian=True))
         # raking: R's backfitting sweeps, each margin's effects fitted in turn to what the
         # others leave of its levels' sums, run on unit sums to give the map itself
         level_counts = np.diag(gram)
@@ -214,4 +216,4 @@ class LevelFit:
             for low, high in itertools.pairwise(offsets):
                 left = level_sums[low:high] - gram[low:high] @ effects
                 effects[low:high] += left / level_counts[low:high, None]
-        return effects
+        return sparse.csr_array(effects)
