@@ -8,13 +8,22 @@ The wave is closed as the wave job closes it (``close_wave``), which counts its 
 once (``surveys.results.tally``); that is timed on its own, being part of closing and not
 of any summary. The summaries then read the stored counts; the last figure is the same
 summary counted live from the answers, as an open wave is.
+
+``BENCH_PROFILE=1`` prints a cProfile of the breakdown after its timing, to see where its
+time goes.
 """
 
 from __future__ import annotations
 
+import cProfile
+import io
 import itertools
+import os
+import pstats
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
@@ -45,6 +54,8 @@ from surveys.waves.operations import close_wave
 SIZES = (2_500, 100_000)
 QUESTIONS = 40
 LEVELS = {"age": 6, "gender": 2, "municipality": 19, "education": 4}
+#: Print a cProfile of the breakdown (BENCH_PROFILE=1).
+PROFILE = os.environ.get("BENCH_PROFILE") == "1"
 
 
 def _question(i: int) -> Any:
@@ -112,12 +123,23 @@ def measure(n: int) -> None:
             summarise(wave, "en", by="municipality", groups=groups)
             took = time.perf_counter() - start
             print(f"{name}: the same broken down by municipality (19 groups): {took:.2f} s")
+            if PROFILE:
+                print(profiled(partial(summarise, wave, "en", by="municipality", groups=groups)))
             forget_tallies(wave.id)
             db.session.commit()
             start = time.perf_counter()
             summarise(wave, "en")
             took = time.perf_counter() - start
             print(f"{name}: the summary counted live, as for an open wave: {took:.2f} s")
+
+
+def profiled(call: Callable[[], object], top: int = 30) -> str:
+    """The functions that took the most time in ``call``, by their own time."""
+    profile = cProfile.Profile()
+    profile.runcall(call)
+    out = io.StringIO()
+    pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(top)
+    return out.getvalue()
 
 
 def _stored_wave(questions: list[Any], answers: list[Any], attributes: Any, targets: Any) -> Wave:

@@ -17,13 +17,17 @@ respondents, through ``fitted``).
 from __future__ import annotations
 
 import enum
+import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
 
 import numpy as np
+from scipy import sparse
 
 from stats.columns import FloatArray, IntArray, combine, factorize
-from stats.sums import cross_sums, group_sums
+from stats.sums import group_sums
 
 #: R's svyrecvar makes this many backfitting sweeps over the margins of a raking, fixed.
 RAKING_SWEEPS = 10
@@ -105,46 +109,113 @@ class Calibration:
             counts = np.bincount(self.cells, weights=d, minlength=self.n_cells).astype(np.float64)
         return r - self.fitted(sums, counts)[self.cells]
 
-    def fitted(self, sums: FloatArray, counts: FloatArray) -> FloatArray:
-        """Each cell's correction (cells × columns) from the cells' sums of the influence
-        values and the cells' sizes (base-weighted for post-strata and regression)."""
-        if self.cell_base is not None and self.projection is not Projection.RAKING:
-            sums = sums * self.cell_base[:, None]
-            counts = counts * self.cell_base
-        if self.projection is Projection.POSTSTRATA:
-            return sums / counts[:, None]
-        if self.projection is Projection.REGRESSION:
-            return self._regression(sums, counts)
-        fitted = np.zeros_like(sums)
-        # levels × cells indicator matrices: a margin's level sums are one small product
-        indicators = [
-            (np.arange(k)[:, None] == m[None, :]).astype(np.float64)
-            for m, k in zip(self.margins, self.sizes, strict=True)
-        ]
-        level_counts = [indicator @ counts for indicator in indicators]
-        for _ in range(RAKING_SWEEPS):
-            for m, indicator, level_count in zip(
-                self.margins, indicators, level_counts, strict=True
-            ):
-                left = sums - counts[:, None] * fitted
-                fitted += (indicator @ left / level_count[:, None])[m]
-        return fitted
+    @cached_property
+    def fitted(self) -> LevelFit:
+        """Each cell's correction from the cells' sums of the influence values and the cells'
+        sizes, ``fitted(sums, counts)`` (base-weighted for post-strata and regression)."""
+        scale = None if self.projection is Projection.RAKING else self.cell_base
+        if self.projection is Projection.POSTSTRATA:  # every cell is a level of its own
+            cells = self.n_cells
+            return LevelFit(self.projection, np.arange(cells)[:, None], (cells,), scale)
+        offsets = np.concatenate([[0], np.cumsum(self.sizes[:-1])]).astype(np.intp)
+        levels = np.stack(self.margins, axis=1) + offsets
+        return LevelFit(self.projection, levels, self.sizes, scale)
 
-    def _regression(self, sums: FloatArray, counts: FloatArray) -> FloatArray:
-        """The normal equations are built from cross-tabulations of the margins rather than
-        an (n, levels) design matrix; the indicators are collinear, so the pseudo-inverse
-        picks one solution and the fitted values, which are all that matter, are unique."""
+
+@dataclass(frozen=True, eq=False)
+class LevelFit:
+    """What a projection fits, as effects of levels: a cell's correction is the sum of the
+    effects of the levels it is in (one per margin; for post-strata the cell itself), and
+    the effects are a linear map of the levels' sums of the cells' sums.
+
+    That map depends on the cells' sizes alone, which every figure of a wave shares, so it
+    is worked out once for them (``effects``); a figure then needs only its levels' sums,
+    a few dozen numbers per column however many cells and groups it spans, which is what
+    lets the results pages (``stats.cells``) break a figure down into groups cheaply.
+    """
+
+    projection: Projection
+    #: (cells, margins): each cell's level in each margin, levels numbered across margins.
+    levels: IntArray
+    #: Per margin, its number of levels.
+    sizes: tuple[int, ...]
+    #: Each cell's base weight, by which its sums and size count (None: all 1).
+    scale: FloatArray | None = None
+    #: The cells' sizes -> the map from levels' sums to effects for them (one at a time).
+    _maps: dict[bytes, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    @classmethod
+    def nothing(cls, n_cells: int) -> LevelFit:
+        """No weighting: no levels, every correction 0."""
+        return cls(Projection.RAKING, np.zeros((n_cells, 0), dtype=np.intp), ())
+
+    @property
+    def n_levels(self) -> int:
+        return sum(self.sizes)
+
+    def __call__(self, sums: FloatArray, counts: FloatArray) -> FloatArray:
+        """Each cell's correction (cells × columns) from the cells' sums (cells × columns)."""
+        cells = np.arange(sums.shape[0])
+        if self.scale is not None:
+            sums = sums * self.scale[:, None]
+        effects = self.effects(self.level_sums(cells, sums)[:, 0], counts)
+        return effects[self.levels].sum(axis=1)
+
+    def level_sums(
+        self, cells: IntArray, values: FloatArray, groups: IntArray | None = None, n_groups: int = 1
+    ) -> FloatArray:
+        """(levels, groups, columns): per level the ``values`` (units, columns) of the units
+        whose cell (``cells``) is in it, summed per group (``groups``; None: one group)."""
+        k = self.levels.shape[1]
+        if groups is None:
+            groups = np.zeros(cells.size, dtype=np.intp)
+        key = (self.levels[cells] * n_groups + groups[:, None]).ravel()
+        sums = group_sums(key, self.n_levels * n_groups, np.repeat(values, k, axis=0))
+        return sums.reshape(self.n_levels, n_groups, values.shape[1])
+
+    def effects(self, level_sums: FloatArray, counts: FloatArray) -> FloatArray:
+        """The levels' effects (levels, ...) from their sums (levels, ...) for cells of
+        sizes ``counts``."""
+        key = np.asarray(counts, dtype=np.float64).tobytes()
+        found = self._maps.get(key)
+        if found is None:
+            self._maps.clear()  # one set of sizes at a time: nothing piles up
+            found = self._maps[key] = self._map(counts)
+        flat = level_sums.reshape(self.n_levels, int(np.prod(level_sums.shape[1:])))
+        return np.asarray(found @ flat).reshape(level_sums.shape)
+
+    def gram(self, weights: FloatArray) -> Any:
+        """Σ weights over the cells in each pair of levels (a sparse levels × levels
+        matrix): what a design matrix of the levels' indicators would give as XᵀWX."""
+        k, n = self.levels.shape[1], self.n_levels
+        rows = np.repeat(self.levels, k, axis=1).ravel()
+        columns = np.tile(self.levels, (1, k)).ravel()
+        return sparse.csr_array(
+            (np.repeat(weights, k * k), (rows, columns)), shape=(n, n), dtype=np.float64
+        )
+
+    def _map(self, counts: FloatArray) -> Any:
+        """The (levels, levels) map from the levels' sums to their effects, as a sparse
+        matrix: its products with the sums are a few hundred thousand multiplications,
+        which BLAS would spread over threads that only wait for each other."""
+        if self.scale is not None:
+            counts = counts * self.scale
+        if self.projection is Projection.POSTSTRATA:  # the base-weighted mean of each cell
+            return sparse.diags_array(1.0 / counts, format="csr")
+        gram = self.gram(counts).toarray()
+        if self.projection is Projection.REGRESSION:
+            # the indicators are collinear, so the pseudo-inverse picks one solution; the
+            # fitted values, which are all that matter, are unique
+            return sparse.csr_array(np.linalg.pinv(gram, rcond=1e-10, hermitian=True))
+        # raking: R's backfitting sweeps, each margin's effects fitted in turn to what the
+        # others leave of its levels' sums, run on unit sums to give the map itself
+        level_counts = np.diag(gram)
+        level_counts = np.where(level_counts > 0, level_counts, 1.0)  # an empty level sums 0
         offsets = np.concatenate([[0], np.cumsum(self.sizes)])
-        gram = np.zeros((offsets[-1], offsets[-1]))
-        for i, (mi, ki) in enumerate(zip(self.margins, self.sizes, strict=True)):
-            for j, (mj, kj) in enumerate(zip(self.margins, self.sizes, strict=True)):
-                block = cross_sums(mi, ki, mj, kj, counts)
-                gram[offsets[i] : offsets[i + 1], offsets[j] : offsets[j + 1]] = block
-        rhs = np.concatenate(
-            [group_sums(m, k, sums) for m, k in zip(self.margins, self.sizes, strict=True)]
-        )
-        beta = np.linalg.pinv(gram, rcond=1e-10, hermitian=True) @ rhs
-        return sum(
-            (beta[offsets[i] : offsets[i + 1]][m] for i, m in enumerate(self.margins)),
-            start=np.zeros_like(sums),
-        )
+        level_sums = np.eye(gram.shape[0])
+        effects = np.zeros_like(gram)
+        for _ in range(RAKING_SWEEPS):
+            for low, high in itertools.pairwise(offsets):
+                left = level_sums[low:high] - gram[low:high] @ effects
+                effects[low:high] += left / level_counts[low:high, None]
+        return sparse.csr_array(effects)

@@ -68,10 +68,11 @@ def share_intervals(
             n_eff = p * (1 - p) / se**2 * ratio**2
             low = np.where(inner, _beta_low(p * n_eff, n_eff, alpha), low)
             high = np.where(inner, _beta_high(p * n_eff, n_eff, alpha), high)
-        n = np.asarray(effective_n, dtype=np.float64)
+        # the inverse beta is slow: taken only for the few shares of exactly 0 or 1
+        n = np.broadcast_to(np.asarray(effective_n, dtype=np.float64), p.shape)
         exact = ~inner & (n > 0)
-        low = np.where(exact, _beta_low(p * n, n, alpha), low)
-        high = np.where(exact, _beta_high(p * n, n, alpha), high)
+        x, n = p[exact] * n[exact], n[exact]
+        low[exact], high[exact] = _beta_low(x, n, alpha), _beta_high(x, n, alpha)
     return low, high
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
 import numpy as np
@@ -29,7 +29,7 @@ from flask_babel import gettext as _
 
 from core.i18n import text_in
 from panel.demographics.attributes import load_attributes
-from stats.cells import CellEstimator
+from stats.cells import CellEstimator, Sums
 from stats.change import Change
 from stats.estimation import Estimate
 from stats.suppression import suppressed_together
@@ -75,6 +75,12 @@ class Block:
     answers: Answers
     #: Which rows count as answers (a "don't know" is none for an average).
     answered: np.ndarray
+
+    @cached_property
+    def sums(self) -> Sums:
+        """The columns' rows summed per profile, once for all the block's figures."""
+        values = np.column_stack([c.values for c in self.columns])
+        return Sums.of(self.answers.profiles, self.answers.frequency, values)
 
 
 @dataclass(frozen=True)
@@ -341,10 +347,10 @@ def block_table(
                                     len(names), 0.5)
                 for c in shown
             ]  # fmt: skip
-        return [
-            estimator.means(rows.profiles, rows.frequency, c.values, row_groups, len(names), share)
-            for c in shown
-        ]
+        if not shown:
+            return []
+        profile_groups = np.zeros(respondents.counts.size, np.intp) if by is None else by
+        return estimator.column_means(block.sums, profile_groups, len(names), share)
 
     weighted, plain = figures(respondents.estimator), figures(respondents.plain)
     return Table(
