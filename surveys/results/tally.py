@@ -213,7 +213,7 @@ def respondent_profiles(wave_id: int) -> tuple[Profiles, int]:
     first = int(ids.min()) if len(ids) else 0
     # a slot per id in the respondents' range: their ids lie close together, as a wave's
     # responses are created in the weeks it is open
-    of = np.full(int(ids.max()) - first + 1 if len(ids) else 0, -1, dtype=np.int64)
+    of = np.full(int(ids.max()) - first + 1 if len(ids) else 0, -1, dtype=np.int32)
     for number, mine in enumerate(listed):
         of[mine - first] = number
     return Profiles([attributes for attributes, _ in rows], first, of), len(ids)
