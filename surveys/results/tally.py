@@ -161,9 +161,11 @@ def tally_wave(wave_id: int) -> int:
     """
     questionnaire_id = _lock(wave_id)
     _drop(wave_id)
-    profiles, respondents = respondent_profiles(wave_id)
+    profiles = respondent_profiles(wave_id)
     db.session.execute(
-        insert(WaveTally).values(wave_id=wave_id, tallied_at=utcnow(), respondents=respondents)
+        insert(WaveTally).values(
+            wave_id=wave_id, tallied_at=utcnow(), respondents=profiles.respondents
+        )
     )
     keys = db.session.scalars(
         select(Question.key).where(
@@ -194,15 +196,17 @@ class Profiles:
     first: int
     #: Respondent id - ``first`` -> profile number; -1 for an id that is no respondent.
     of: np.ndarray
+    #: How many respondents there are.
+    respondents: int
 
     @property
     def last(self) -> int:
         return self.first + len(self.of) - 1
 
 
-def respondent_profiles(wave_id: int) -> tuple[Profiles, int]:
-    """The wave's respondents by profile, and how many there are: one row per profile
-    with its respondents' ids, as the wave sampling reads its frame."""
+def respondent_profiles(wave_id: int) -> Profiles:
+    """The wave's respondents by profile: the database gives one row per profile with its
+    respondents' ids, as the wave sampling reads its frame."""
     rows = db.session.execute(
         select(ATTRIBUTES_TEXT, func.aggregate_strings(cast(Response.id, Text), ","))
         .where(*respondent_filter(wave_id))
@@ -216,7 +220,7 @@ def respondent_profiles(wave_id: int) -> tuple[Profiles, int]:
     of = np.full(int(ids.max()) - first + 1 if len(ids) else 0, -1, dtype=np.int32)
     for number, mine in enumerate(listed):
         of[mine - first] = number
-    return Profiles([attributes for attributes, _ in rows], first, of), len(ids)
+    return Profiles([attributes for attributes, _ in rows], first, of, len(ids))
 
 
 def count_answers(keys: Sequence[str], profiles: Profiles) -> list[Count]:
@@ -262,10 +266,10 @@ def _listed_postgresql(profiles: Profiles, keys: Sequence[str]) -> Listed:
     integers (``int4send``): a few hundred groups, and the ids come as bytes that numpy
     takes as they are.
 
-    Listing the ids as text (``string_agg``) cost 0.9 s more, and as an array 0.7 s more
-    in making them Python integers; joining the responses to keep only respondents' answers
-    0.8 s more than reading the range of their ids. The lists take some 30 MB, which at the
-    default ``work_mem`` (4 MB) went to disk.
+    At 100,000 respondents (``bench/bench_results.py``) listing the ids as text cost 0.9 s
+    more, and as an array 0.7 s more in making them Python integers; joining the responses
+    to keep to respondents' answers cost 0.8 s more than reading the range of their ids.
+    The lists take some 30 MB, which at the default ``work_mem`` (4 MB) went to disk.
     """
     db.session.execute(text("SET LOCAL work_mem = '64MB'"))
     ids = func.string_agg(func.int4send(Answer.response_id), b"", type_=LargeBinary)
