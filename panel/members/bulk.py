@@ -3,17 +3,25 @@
 The member import must take 100,000 rows in well under 30 s on both databases
 (``bench/bench_panel.py``). On PostgreSQL a multi-row ``INSERT ... RETURNING`` spends most
 of that time in the server; ``COPY`` of the same rows, with the ids drawn from the table's
-sequence beforehand, is about five times faster. SQLite has no COPY and is fast with
-SQLAlchemy's batched inserts, so it keeps them.
+sequence beforehand, is about five times faster. SQLite has no COPY; rows whose ids come
+back are inserted with SQLAlchemy's batched ``INSERT ... RETURNING``, the others go to the
+driver's ``executemany`` as plain tuples: for the 336,497 counts a wave of 100,000
+respondents stores when it closes (``surveys.results.tally``), preparing each row's
+parameters in SQLAlchemy took longer than SQLite took to store them.
+
+Rows go to the database as given: a column they leave out gets the database's default,
+not one computed in Python.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any, cast
 
 from psycopg import sql
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, column, func, insert, select
+from sqlalchemy import table as sql_table
 
 from extensions import Base, db
 
@@ -29,29 +37,35 @@ def next_ids(model: type[Base], count: int) -> list[int]:
     return list(db.session.scalars(query))
 
 
-def bulk_insert(model: type[Base], rows: Sequence[dict[str, Any]]) -> list[int]:
+def bulk_insert(
+    model: type[Base], rows: Sequence[dict[str, Any]], *, ids: bool = True
+) -> list[int]:
     """Insert ``rows`` (dicts of column values, all with the same keys) into ``model``'s table.
 
     Returns the new ids in the order of ``rows`` when the table has an ``id`` sequence
-    and the rows do not bring their own ids; otherwise an empty list.
+    and the rows do not bring their own ids; otherwise an empty list. ``ids=False``: the
+    caller needs none, and the table's default numbers the rows (on PostgreSQL, reserving
+    them first costs a round trip with every id).
     """
     if not rows:
         return []
     bind = db.session.get_bind()
     table = _table(model)
-    wants_ids = "id" in table.c and "id" not in rows[0] and table.c.id.autoincrement
+    wants_ids = ids and "id" in table.c and "id" not in rows[0] and table.c.id.autoincrement
     if bind.dialect.name != "postgresql":
         if wants_ids:
             returning = insert(model).returning(table.c.id, sort_by_parameter_order=True)
             return list(db.session.scalars(returning, list(rows)))
-        db.session.execute(insert(model), list(rows))
+        columns = list(rows[0])
+        given = insert(sql_table(table.name, *map(column, columns)))  # these columns only
+        statement = str(given.compile(dialect=bind.dialect))
+        db.session.connection().exec_driver_sql(statement, _values(table, columns, rows))
         return []
-    ids: list[int] = []
+    reserved: list[int] = []
     if wants_ids:
-        ids = next_ids(model, len(rows))
-        rows = [{"id": id_, **row} for id_, row in zip(ids, rows, strict=True)]
+        reserved = next_ids(model, len(rows))
+        rows = [{"id": id_, **row} for id_, row in zip(reserved, rows, strict=True)]
     columns = list(rows[0])
-    processors = [table.c[name].type.bind_processor(bind.dialect) for name in columns]
     copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns))
     )
@@ -59,11 +73,26 @@ def bulk_insert(model: type[Base], rows: Sequence[dict[str, Any]]) -> list[int]:
     if connection is None:
         raise RuntimeError("no database connection to COPY through")
     with connection.cursor() as cursor, cursor.copy(copy_sql) as copy:
-        for row in rows:
-            copy.write_row(
-                [
-                    process(row[name]) if process else row[name]
-                    for name, process in zip(columns, processors, strict=True)
-                ]
+        for values in _values(table, columns, rows):
+            copy.write_row(values)
+    return reserved
+
+
+def _values(
+    table: Table, columns: list[str], rows: Sequence[dict[str, Any]]
+) -> list[tuple[Any, ...]]:
+    """Each row's values in the order of ``columns``, as the driver takes them."""
+    dialect = db.session.get_bind().dialect
+    processors = [table.c[name].type.bind_processor(dialect) for name in columns]
+    if any(processors):
+        return [
+            tuple(
+                process(row[name]) if process else row[name]
+                for name, process in zip(columns, processors, strict=True)
             )
-    return ids
+            for row in rows
+        ]
+    if len(columns) == 1:
+        return [(row[columns[0]],) for row in rows]
+    pick = itemgetter(*columns)  # plain values: taken in C, row by row
+    return [pick(row) for row in rows]

@@ -32,9 +32,10 @@ from surveys.questionnaires.models import (
     QuestionnaireState,
     QuestionType,
 )
+from surveys.results import tally
 from surveys.results.models import AnswerTally, WaveTally, WeightingMethod
 from surveys.results.summary import Summary, breakdown_groups, summarise
-from surveys.results.tally import forget_tallies, tally_wave
+from surveys.results.tally import counted_answers, forget_tallies, tally_wave
 from surveys.results.weighting import weight_wave
 from surveys.waves.jobs import run_waves
 from surveys.waves.models import Wave, WaveState
@@ -89,14 +90,17 @@ def answers(rng: np.random.Generator) -> dict[str, Any]:
 
 
 def respond(wave: Wave, rng: np.random.Generator, count: int, **kw: Any) -> list[Response]:
+    """``count`` responses completed the day before the wave closed (``kw`` overrides)."""
     made = []
+    given = {"wave_id": wave.id, "mode": ResponseMode.WEB,
+             "completed_at": wave.closes_at - timedelta(days=1), **kw}  # fmt: skip
     for _ in range(count):
         education = str(rng.choice(list(EDUCATION), p=list(EDUCATION.values())))
         response = Response(
-            questionnaire_id=wave.questionnaire_id, wave_id=wave.id, mode=ResponseMode.WEB,
+            questionnaire_id=wave.questionnaire_id,
             attributes={"gender": str(rng.choice(["f", "m"])), "education": education},
-            completed_at=wave.closes_at - timedelta(days=1), **kw,
-        )  # fmt: skip
+            **given,
+        )
         response.answers.extend(
             Answer(question_key=key, value=value) for key, value in answers(rng).items()
         )
@@ -232,6 +236,61 @@ def test_tallying_again_stores_the_same_counts_once(wave):
     )
     assert total == answered
     assert db.session.scalar(select(func.count()).select_from(WaveTally)) == 1
+
+
+def test_closing_stores_exactly_what_the_live_count_gives(wave):
+    """Answers of others lie among the respondents' ids: an unfinished response, a public
+    one, and another wave's, whose free text answers a question with a counted key."""
+    rng = np.random.default_rng(13)
+    other = Questionnaire(title={"en": "Other"}, state=QuestionnaireState.IN_USE)
+    other.pages.append(Page())
+    other.pages[0].questions.append(Question(
+        questionnaire=other, key="party", type=T.LONG_TEXT, text={"en": "party"},
+        concept="5b0a8c7e-0000-4000-8000-000000007199",
+    ))  # fmt: skip
+    elsewhere = closed_wave(name="Other", questionnaire=other)
+    odd = {"municipality": 'Høje-Taastrup "Øst"\t', "gender": "f", "education": "long"}
+    for step in range(4):
+        respond(wave, rng, 1, completed_at=None)  # unfinished: not counted
+        respond(wave, rng, 1, wave_id=None, mode=ResponseMode.PUBLIC)
+        db.session.add(Response(
+            questionnaire_id=other.id, wave_id=elsewhere.id, completed_at=wave.closes_at,
+            answers=[Answer(question_key="party", value=f"Frit\tvalg {step} \\ æ")],
+        ))  # fmt: skip
+        for response in respond(wave, rng, 2):
+            response.attributes = odd
+    db.session.commit()
+    keys = ["party", "topics", "trust", "roads", "rank", "km"]
+    live = Counter(counted_answers(wave.id, keys, 211))  # no counts stored yet: grouped live
+
+    assert tally_wave(wave.id) == len(live)
+    db.session.commit()
+    assert stored(wave) == live
+    assert db.session.get(WaveTally, wave.id).respondents == 211
+
+
+def test_a_response_completed_while_its_wave_is_counted_is_left_out(wave, monkeypatch):
+    """Its id lies among the respondents' but it was not one when they were read: counting
+    it would store figures for a number of respondents the marker does not name."""
+    late = respond(wave, np.random.default_rng(17), 1, completed_at=None)[0]
+    respond(wave, np.random.default_rng(19), 1)
+    db.session.commit()
+    keys = ["party", "topics", "trust", "roads", "rank", "km"]
+    before = Counter(counted_answers(wave.id, keys, 204))
+    read = tally.respondent_profiles
+
+    def read_then_complete(wave_id: int) -> Any:
+        found = read(wave_id)
+        late.completed_at = wave.closes_at
+        db.session.flush()
+        return found
+
+    monkeypatch.setattr(tally, "respondent_profiles", read_then_complete)
+    tally_wave(wave.id)
+    db.session.commit()
+    assert stored(wave) == before
+    assert db.session.get(WaveTally, wave.id).respondents == 204
+    assert summary(wave).respondents == 205  # counted live until tallied again
 
 
 def test_the_wave_job_closing_a_wave_stores_its_counts(app):
