@@ -16,11 +16,12 @@ a double click's second request waits for the first, then finds its answers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from flask import abort, url_for
-from sqlalchemy import Select, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import contains_eager, defer, joinedload, load_only
 
 from core.clock import utcnow
 from extensions import db
@@ -32,7 +33,12 @@ from surveys.questionnaires.models import Questionnaire
 from surveys.waves.models import Invitation, Wave
 from surveys.waves.operations import accepting_answers, invitation_token_hash
 
-#: What the checks read of a wave and of a member (the rest loads if ever asked for).
+#: What the checks read of an invitation, its wave and its member (the rest loads if ever
+#: asked for).
+INVITATION_COLUMNS = (
+    Invitation.id, Invitation.wave_id, Invitation.member_id, Invitation.invited_at,
+    Invitation.started_at,
+)  # fmt: skip
 WAVE_COLUMNS = (Wave.id, Wave.questionnaire_id, Wave.state, Wave.closes_at)
 MEMBER_COLUMNS = (Member.id, Member.status, Member.language, Member.birth_year, Member.attributes)
 #: The questionnaire's columns each request reads fresh: the frozen copy has neither
@@ -77,40 +83,52 @@ CITIZEN = {"intro": "answering.intro", "page": "answering.page", "done": "answer
 ENTRY = {"intro": "entry.resume", "page": "entry.page", "done": "entry.done"}
 
 
-def _invited(token: str, lock: bool) -> Any:
-    """(invitation, response or None, state, created_at, public token) or None."""
+@cache
+def _invitation_query(lock: bool) -> Select[*tuple[Any, ...]]:
+    """Built once per process (a statement is immutable): building this one cost more than
+    running it. ``lock``: only a link with a response, whose row it locks."""
     query = (
         select(Invitation, Response, *FRESH)
         .join(Invitation.wave)
         .join(Questionnaire, Questionnaire.id == Wave.questionnaire_id)
-        .where(Invitation.token_hash == invitation_token_hash(token))
+        .where(Invitation.token_hash == bindparam("digest"))
         .options(
+            load_only(*INVITATION_COLUMNS),
             contains_eager(Invitation.wave).load_only(*WAVE_COLUMNS),
             joinedload(Invitation.member).load_only(*MEMBER_COLUMNS),
+            defer(Response.attributes),
         )
     )
-    return _first(query, lock)
+    on = Response.invitation_id == Invitation.id
+    if lock:
+        return query.join(Response, on).with_for_update(of=Response)
+    return query.outerjoin(Response, on)
+
+
+@cache
+def _public_query(lock: bool) -> Select[*tuple[Any, ...]]:
+    query = (
+        select(Response, *FRESH)
+        .join(Questionnaire, Questionnaire.id == Response.questionnaire_id)
+        .where(Response.token_hash == bindparam("digest"))
+        .options(defer(Response.attributes))
+    )
+    return query.with_for_update(of=Response) if lock else query
+
+
+def _invited(token: str, lock: bool) -> Any:
+    """(invitation, response or None, state, created_at, public token) or None."""
+    digest = {"digest": invitation_token_hash(token)}
+    if lock:
+        row = db.session.execute(_invitation_query(True), digest).first()
+        if row is not None:
+            return row
+    return db.session.execute(_invitation_query(False), digest).first()
 
 
 def _public(token: str, lock: bool) -> Any:
     """(response, state, created_at, public token) of a public respondent's link, or None."""
-    query = (
-        select(Response, *FRESH)
-        .join(Questionnaire, Questionnaire.id == Response.questionnaire_id)
-        .where(Response.token_hash == token_hash(token))
-    )
-    return _first(query, lock, joined=False)
-
-
-def _first(query: Select[*tuple[Any, ...]], lock: bool, joined: bool = True) -> Any:
-    """The first row; locked (the response's row) when asked and there is a response."""
-    on = Response.invitation_id == Invitation.id
-    if lock:
-        locked = query.join(Response, on) if joined else query
-        row = db.session.execute(locked.with_for_update(of=Response)).first()
-        if row is not None or not joined:
-            return row
-    return db.session.execute(query.outerjoin(Response, on) if joined else query).first()
+    return db.session.execute(_public_query(lock), {"digest": token_hash(token)}).first()
 
 
 def citizen_link(token: str, lock: bool = False) -> Link:
