@@ -73,11 +73,15 @@ class Timed:
 
 
 def request_kind(environ: dict[str, Any]) -> str:
-    """``GET page``, ``POST page``, ``GET intro``, ... for the per-kind figures."""
-    last = environ["PATH_INFO"].rstrip("/").split("/")[-1]
+    """``GET page``, ``POST page``, ``GET intro``, ... for the per-kind figures; ``GET staff``
+    for staff pages (the wave page's ``/staff/waves/<id>`` is not a question page)."""
+    path = environ["PATH_INFO"]
+    last = path.rstrip("/").split("/")[-1]
     part = "page" if last.isdigit() else "done" if last == "done" else "intro"
-    if environ["PATH_INFO"].startswith("/static/"):
+    if path.startswith("/static/"):
         part = "static"
+    elif path.startswith("/staff/"):
+        part = "staff"
     return f"{environ['REQUEST_METHOD']} {part}"
 
 

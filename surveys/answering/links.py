@@ -157,7 +157,7 @@ def citizen_link(token: str, lock: bool = False) -> Link:
 def staff_link(response_id: int, lock: bool = False) -> Link:
     """The link of staff typing in a member's paper or telephone answers; 404 for a
     response not through an invitation, 403 for one the member started online."""
-    response = db.session.get(Response, response_id, with_for_update=lock)
+    response = db.session.get(Response, response_id, with_for_update=True if lock else None)
     if response is None:
         abort(404)
     if response.invitation is None:  # only invited members' answers are typed in
