@@ -20,9 +20,9 @@ Scenarios (``BENCH_LOAD_SCENARIO``):
 - ``back-to-back`` (the default): ``CITIZENS`` (200) citizens start at once and each answers
   ``ROUNDS`` (5) questionnaires one after another through fresh personal links, sending
   each request as soon as the last one came back: no pause before a form. A closed loop,
-  so the server is saturated throughout. The clients are coroutines on one asyncio loop in
-  one process (``bench/quick_clients.py``), because they share the cores with the server;
-  their CPU time is printed.
+  so the server is saturated throughout. The clients are threads with plain sockets in one
+  process (``bench/quick_clients.py``: half the CPU of ``http.client``), because they share
+  the cores with the server; their CPU time is printed.
 - ``reading``: a wave's first hour. ``CITIZENS`` (500) citizens, one thread each across two
   client processes (``bench/load_clients.py``), open their links at moments spread over
   ``RAMP`` (30) seconds and answer page by page as a browser without JavaScript does:
