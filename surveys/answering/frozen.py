@@ -9,8 +9,8 @@ archived back to a draft (a new version is a new row). So such a questionnaire i
 per worker process, with its pages, questions and options, and kept for every later request:
 
 - keyed by its id *and* creation time, both read with the request's own query, so a key
-  can only ever name the one row it was loaded from (a database restored or emptied under
-  a running process, as the tests do, gives new creation times);
+  names the one row it was loaded from even when ids are used again (a database emptied
+  and filled anew under a running process gives its questionnaires new creation times);
 - detached from every session (it is loaded in a session of its own, closed at once), so
   no request's commit, rollback or flush ever touches it; it is only read;
 - without its two columns that still change while it is in use, ``state`` and
@@ -20,13 +20,14 @@ per worker process, with its pages, questions and options, and kept for every la
 A draft or a questionnaire that is only ready (it could in principle go back to draft) is
 loaded for the request as before, in the request's session.
 
-The cache belongs to the app (``app.extensions``), so each process, and each app a test
-builds, has its own; it keeps at most ``FROZEN_CACHE_SIZE`` questionnaires, dropping the one
-loaded longest ago.
+The cache belongs to the app (``app.extensions``, set up by ``surveys.answering.init_app``),
+so each process, and each app a test builds, has its own; it keeps at most
+``FROZEN_CACHE_SIZE`` questionnaires, dropping the one loaded longest ago.
 """
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 
 from flask import current_app
@@ -67,6 +68,26 @@ def load_questionnaire(questionnaire_id: int) -> Questionnaire:
     return questionnaire
 
 
+class FrozenQuestionnaires:
+    """This process's frozen questionnaires, by (id, creation time); at most ``size``,
+    dropping the one kept longest. One per app (``app.extensions``, ``init_app``); the
+    threads of a gthread worker share it, so changes to it take a lock."""
+
+    def __init__(self, size: int = FROZEN_CACHE_SIZE) -> None:
+        self.size = size
+        self._kept: dict[tuple[int, datetime], Questionnaire] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[int, datetime]) -> Questionnaire | None:
+        return self._kept.get(key)
+
+    def keep(self, key: tuple[int, datetime], questionnaire: Questionnaire) -> None:
+        with self._lock:
+            while len(self._kept) >= self.size:
+                del self._kept[next(iter(self._kept))]
+            self._kept[key] = questionnaire
+
+
 def questionnaire_for_answering(
     questionnaire_id: int, state: QuestionnaireState, created_at: datetime
 ) -> Questionnaire:
@@ -74,18 +95,14 @@ def questionnaire_for_answering(
     (``state`` and ``created_at`` as the request read them), else loaded afresh."""
     if state not in FROZEN:
         return load_questionnaire(questionnaire_id)
-    cache: dict[tuple[int, datetime], Questionnaire] = current_app.extensions.setdefault(
-        "frozen_questionnaires", {}
-    )
+    frozen: FrozenQuestionnaires = current_app.extensions["frozen_questionnaires"]
     key = (questionnaire_id, created_at)
-    found = cache.get(key)
+    found = frozen.get(key)
     if found is None:
         found = _load_detached(questionnaire_id)
         if found.created_at != created_at:  # another row now: nothing to keep
             return load_questionnaire(questionnaire_id)
-        while len(cache) >= FROZEN_CACHE_SIZE:
-            cache.pop(next(iter(cache)), None)
-        cache[key] = found
+        frozen.keep(key, found)
     return found
 
 
