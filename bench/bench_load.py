@@ -335,9 +335,18 @@ def report_cpu(result: dict[str, Any], answered: int) -> None:
         ]:
             print(f"  {what:<44} {seconds / answered * 1000:6.1f} ms  ({seconds:.1f} s)")
         cores = used["machine"] / result["wall"]
+        ours = used["server"] + used["database"] + used["clients"]
+        rest = used["machine busy"] - ours
         print(
             f"  the machine had {used['machine']:.0f} CPU s ({cores:.1f} cores x "
-            f"{result['wall']:.0f} s), busy {used['machine busy'] / used['machine']:.0%}"
+            f"{result['wall']:.0f} s), busy {used['machine busy'] / used['machine']:.0%}; "
+            f"this load's processes took {ours / used['machine']:.0%} of it, everything else "
+            f"(other work, PostgreSQL's background writers) {rest / used['machine']:.0%}"
+        )
+        print(
+            f"  at {ours / answered * 1000:.1f} ms of the workers', database's and clients' "
+            f"CPU per answered page, {cores:.0f} cores to themselves would serve "
+            f"{cores * answered / ours:.0f} answered pages a second"
         )
 
 
