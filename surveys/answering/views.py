@@ -71,11 +71,15 @@ def intro_page(link: Link) -> ResponseReturnValue:
     return render(link, "surveys/answering/intro.html", language, resume_token=None)
 
 
-def first_page_url(link: Link, response: Response, language: str) -> str:
-    """Where a (re)started response goes: the page it stopped at, or the first shown one."""
-    answers = answering.answers_of(response)
+def first_page_url(link: Link, response: Response | None, language: str) -> str:
+    """Where a (re)started response goes: the page it stopped at, or the first shown one.
+
+    ``None`` for a response this request has just started: it has no answers and starts at
+    the first page (reading it back after its commit would cost two queries).
+    """
+    answers = answering.answers_of(response) if response is not None else {}
     pages = link.questionnaire.pages
-    position = min(response.current_page, len(pages))
+    position = min(response.current_page, len(pages)) if response is not None else 0
     if position < len(pages) and answering.page_shown(pages[position], answers):
         return link.url("page", number=position + 1, lang=language)
     following = answering.next_shown(link.questionnaire, position - 1, answers)
@@ -214,7 +218,8 @@ def intro(token: str) -> ResponseReturnValue:
     if link.response is None:
         if not link.open() or link.invitation is None:
             return intro_page(link)
-        link.response = answering.start_response(link.invitation, language, utcnow())
+        answering.start_response(link.invitation, language, utcnow())
+        return redirect(first_page_url(link, None, language))
     if link.response.completed_at is not None:
         return redirect(link.url("done"))
     return redirect(first_page_url(link, link.response, language))
