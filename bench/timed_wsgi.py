@@ -1,5 +1,5 @@
-"""The app as gunicorn serves it in production (``wsgi.py``), wrapped to record what each
-request costs in each worker: ``gunicorn -c gunicorn.conf.py bench.timed_wsgi:app``.
+"""The app as gunicorn serves it in production (``wsgi.py``'s app), wrapped to record what
+each request costs in each worker: ``gunicorn -c gunicorn.conf.py bench.timed_wsgi:app``.
 
 For the benchmarks only; the app itself has no timing code. Each worker process appends a
 line per request to ``$BENCH_TIMING_DIR/<pid>.tsv`` (``bench.servers.ServerSample``): its
@@ -31,8 +31,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from app import create_app
 from bench.servers import request_kind
+from wsgi import app as production_app
 
 TIMING_DIR = os.environ.get("BENCH_TIMING_DIR", "")
 PROFILE_DIR = os.environ.get("BENCH_PROFILE_DIR", "")
@@ -108,4 +108,4 @@ class TimedToFile:
             profile.dump_stats(os.path.join(self.profile_dir, name))
 
 
-app = TimedToFile(create_app(), TIMING_DIR, PROFILE_DIR)
+app = TimedToFile(production_app, TIMING_DIR, PROFILE_DIR)
