@@ -74,10 +74,11 @@ def _snapshot(member: Member | None, on: date) -> dict[str, Any]:
 
 
 def _insert_once(response: Response, existing: Any) -> Response:
-    """Insert ``response``, or return the one a concurrent request inserted first."""
+    """Insert ``response`` (flushed, for the caller to commit), or return the one a
+    concurrent request committed first."""
     db.session.add(response)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         found = db.session.scalar(existing)
@@ -122,11 +123,13 @@ def start_response(
             existing,
         )
         log.info("response %s started (invitation %s, %s)", response.id, invitation.id, mode)
-    elif entered_by is not None and response.entered_by_id is None:
+        db.session.commit()
+        return response  # the one that won a race set the invitation's start with it
+    if entered_by is not None and response.entered_by_id is None:
         raise MembersOwnResponse(
             _("This member has started answering online; staff cannot open their answers.")
         )
-    if invitation.started_at is None:  # started before, or by a request that raced this one
+    if invitation.started_at is None:
         invitation.started_at = now
         db.session.commit()
     return response
@@ -142,17 +145,20 @@ def start_public_response(
     """
     digest = token_hash(token)
     existing = select(Response).filter_by(token_hash=digest)
-    response = db.session.scalar(existing) or _insert_once(
-        Response(
-            questionnaire_id=questionnaire.id,
-            mode=ResponseMode.PUBLIC,
-            token_hash=digest,
-            language=language,
-            attributes={},
-            started_at=now,
-        ),
-        existing,
-    )
+    response = db.session.scalar(existing)
+    if response is None:
+        response = _insert_once(
+            Response(
+                questionnaire_id=questionnaire.id,
+                mode=ResponseMode.PUBLIC,
+                token_hash=digest,
+                language=language,
+                attributes={},
+                started_at=now,
+            ),
+            existing,
+        )
+        db.session.commit()
     if response.questionnaire_id != questionnaire.id:
         raise AnsweringClosed(_("This link is not for this questionnaire."))
     return response
