@@ -193,14 +193,20 @@ def run(url: str) -> dict[str, Any]:
     cpu["clients"] = sum(c for _, _, c in outcomes)
     errors = [e for _, errors, _ in outcomes for e in errors]
     errors += [e for member in staff for e in member.errors]
+    records = [r for records, _, _ in outcomes for r in records]
+    # the load itself: from its first request to its last answer (the client processes'
+    # start-up is left out); the CPU was metered over all of it, start-up included
+    first = min((end - seconds for _, seconds, end, _ in records), default=start)
+    last = max((end for _, _, end, _ in records), default=start + wall)
     return {
-        "records": [r for records, _, _ in outcomes for r in records],
+        "records": records,
         "staff": [r for member in staff for r in member.records],
         "samples": samples,
         "errors": errors,
         "checks": checks,
-        "start": start,
-        "wall": wall,
+        "start": first,
+        "wall": last - first,
+        "metered": wall,
         "cpu": cpu,
         "load average": load_average,
         "profiles": profiles(profile_dir) if PROFILE else "",
@@ -334,12 +340,12 @@ def report_cpu(result: dict[str, Any], answered: int) -> None:
             ("the machine in all, every process", used["machine busy"]),
         ]:
             print(f"  {what:<44} {seconds / answered * 1000:6.1f} ms  ({seconds:.1f} s)")
-        cores = used["machine"] / result["wall"]
+        cores = used["machine"] / result["metered"]
         ours = used["server"] + used["database"] + used["clients"]
         rest = used["machine busy"] - ours
         print(
             f"  the machine had {used['machine']:.0f} CPU s ({cores:.1f} cores x "
-            f"{result['wall']:.0f} s), busy {used['machine busy'] / used['machine']:.0%}; "
+            f"{result['metered']:.0f} s), busy {used['machine busy'] / used['machine']:.0%}; "
             f"this load's processes took {ours / used['machine']:.0%} of it, everything else "
             f"(other work, PostgreSQL's background writers) {rest / used['machine']:.0%}"
         )
