@@ -47,7 +47,11 @@ Figures:
 - *where the CPU went*, per answered page: the gunicorn workers in all (every request,
   introductions and end pages included, and gunicorn's own work around the app), the
   PostgreSQL backends of the benchmark's database, the clients, and the machine in all
-  (anything else running on it included); with the 1-minute load average before;
+  (anything else running on it included); with the 1-minute load average before, the
+  share of the machine other work took (the machine is shared), and the answered pages a
+  second the cores would serve at the measured cost with nothing else on them;
+- *Little's law* for the back-to-back loop: the citizens always waiting, divided by the
+  requests served a second, is the time each request takes; set beside the measured mean;
 - *stored once*: the database counted afterwards: one response per invitation, each
   completed once, every answer once.
 
