@@ -7,7 +7,9 @@ on the server side (the response body included), apart from what the clients see
   processes, each importing the app after the fork with its own database pool, timed per
   request by ``bench/timed_wsgi.py``. It starts on a free loopback port against a database
   the benchmark has already set up, waits for ``/healthz``, and hands back a ``Gunicorn``
-  whose ``samples()`` reads (and ``clear()`` forgets) the times the workers wrote.
+  whose ``records()`` and ``samples()`` read (and ``clear()`` forgets) what the workers
+  wrote, and whose ``processes()`` are its master and workers (for their CPU time).
+  ``BENCH_GUNICORN_PORT`` chooses the port (default: a free one).
 """
 
 from __future__ import annotations
@@ -71,11 +73,15 @@ class Timed:
 
 
 def request_kind(environ: dict[str, Any]) -> str:
-    """``GET page``, ``POST page``, ``GET intro``, ... for the per-kind figures."""
-    last = environ["PATH_INFO"].rstrip("/").split("/")[-1]
+    """``GET page``, ``POST page``, ``GET intro``, ... for the per-kind figures; ``GET staff``
+    for staff pages (the wave page's ``/staff/waves/<id>`` is not a question page)."""
+    path = environ["PATH_INFO"]
+    last = path.rstrip("/").split("/")[-1]
     part = "page" if last.isdigit() else "done" if last == "done" else "intro"
-    if environ["PATH_INFO"].startswith("/static/"):
+    if path.startswith("/static/"):
         part = "static"
+    elif path.startswith("/staff/"):
+        part = "staff"
     return f"{environ['REQUEST_METHOD']} {part}"
 
 
@@ -107,26 +113,62 @@ def served(app: Flask) -> Iterator[tuple[int, Timed]]:
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+@dataclass(frozen=True)
+class ServerSample:
+    """One request as a worker of ``bench/timed_wsgi.py`` recorded it."""
+
+    kind: str
+    #: Server time (wall clock), the response body included.
+    seconds: float
+    #: CPU time of the thread that served it, inside the app.
+    cpu: float
+    status: str
+    #: SQL statements sent.
+    statements: int
+    path: str
+    #: When it ended (``time.time()``).
+    end: float
+
+
 @dataclass
 class Gunicorn:
     port: int
     timing_dir: str
     log_path: str
+    pid: int
 
-    def samples(self) -> list[tuple[str, float]]:
-        """(kind, seconds) of every request served since the last ``clear()``; the health
-        checks of the start-up are left out."""
+    def records(self) -> list[ServerSample]:
+        """Every request served since the last ``clear()``; the health checks of the
+        start-up are left out."""
         found = []
         for path in glob.glob(os.path.join(self.timing_dir, "*.tsv")):
             with open(path) as lines:
                 for line in lines:
-                    kind, seconds = line.rstrip("\n").split("\t")
-                    found.append((kind, float(seconds)))
+                    kind, seconds, cpu, status, count, url, end = line.rstrip("\n").split("\t")
+                    times = float(seconds), float(cpu)
+                    found.append(ServerSample(kind, *times, status, int(count), url, float(end)))
         return found
+
+    def samples(self) -> list[tuple[str, float]]:
+        """(kind, seconds) of every request served since the last ``clear()``."""
+        return [(sample.kind, sample.seconds) for sample in self.records()]
+
+    def processes(self) -> list[int]:
+        """The master's and the workers' process ids."""
+        return [self.pid, *children(self.pid)]
 
     def clear(self) -> None:
         for path in glob.glob(os.path.join(self.timing_dir, "*.tsv")):
             os.remove(path)
+
+
+def children(pid: int) -> list[int]:
+    """The ids of a process's children (Linux)."""
+    found = []
+    for task in glob.glob(f"/proc/{pid}/task/*/children"):
+        with open(task) as ids:
+            found += [int(child) for child in ids.read().split()]
+    return found
 
 
 def free_port() -> int:
@@ -153,10 +195,11 @@ def wait_healthy(port: int, process: subprocess.Popen[bytes], seconds: float = 6
 
 @contextmanager
 def served_by_gunicorn(
-    url: str, workers: int, worker_class: str = "sync", threads: int = 1
+    url: str, workers: int, worker_class: str = "sync", threads: int = 1, profile_dir: str = ""
 ) -> Iterator[Gunicorn]:
-    """gunicorn with ``workers`` processes serving the app on the database at ``url``."""
-    port = free_port()
+    """gunicorn with ``workers`` processes serving the app on the database at ``url``;
+    ``profile_dir``: profile the requests there (``bench/timed_wsgi.py``)."""
+    port = int(os.environ.get("BENCH_GUNICORN_PORT") or free_port())
     work = tempfile.mkdtemp(prefix="borgerpanel-gunicorn-")
     timing_dir = os.path.join(work, "timing")
     os.makedirs(timing_dir)
@@ -170,6 +213,7 @@ def served_by_gunicorn(
         "MAIL_DELIVER_ON_QUEUE": "false",
         "RATELIMIT_ENABLED": "false",
         "BENCH_TIMING_DIR": timing_dir,
+        "BENCH_PROFILE_DIR": profile_dir,
         "GUNICORN_ACCESSLOG": os.path.join(work, "access.log"),
         "GUNICORN_LOGLEVEL": "warning",
     }
@@ -183,7 +227,7 @@ def served_by_gunicorn(
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)  # noqa: S603
         try:
             wait_healthy(port, process)
-            server = Gunicorn(port, timing_dir, log_path)
+            server = Gunicorn(port, timing_dir, log_path, process.pid)
             server.clear()
             yield server
         finally:

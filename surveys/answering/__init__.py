@@ -6,7 +6,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from surveys.answering.frozen import FrozenQuestionnaires
     from surveys.answering.operations import count_responses
+
+    app.extensions["frozen_questionnaires"] = FrozenQuestionnaires()
     from surveys.questionnaires.signals import responses_counted
 
     responses_counted.connect(count_responses, weak=False)  # connecting again changes nothing

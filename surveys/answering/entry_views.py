@@ -10,7 +10,7 @@ typed in is in the audit trail.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -21,28 +21,14 @@ from core.clock import utcnow
 from extensions import db
 from panel.auth import staff_required
 from surveys.answering import operations as answering
+from surveys.answering.links import staff_link
 from surveys.answering.models import Response, ResponseMode
-from surveys.answering.views import Link, answer_page, done_page, first_page_url, language_of
+from surveys.answering.views import answer_page, done_page, first_page_url, language_of
 from surveys.waves.forms import EntryForm
 from surveys.waves.models import Invitation, Wave
 from surveys.waves.operations import accepting_answers
 
 bp = Blueprint("entry", __name__, url_prefix="/staff/entry")
-
-ENTRY = {"intro": "entry.resume", "page": "entry.page", "done": "entry.done"}
-
-
-def staff_link(response_id: int) -> Link:
-    response = db.get_or_404(Response, response_id)
-    if response.invitation is None:  # only invited members' answers are typed in
-        abort(404)
-    if response.entered_by_id is None:  # the member's own, started through their link
-        abort(403)
-    questionnaire = answering.load_questionnaire(response.questionnaire_id)
-    return Link(
-        questionnaire, response, response.invitation, ENTRY, {"response_id": response.id},
-        staff=True,
-    )  # fmt: skip
 
 
 @bp.route("/waves/<int:wave_id>", methods=["GET", "POST"], endpoint="start")
@@ -93,7 +79,7 @@ def entry_resume(response_id: int) -> ResponseReturnValue:
 @bp.route("/<int:response_id>/<int:number>", methods=["GET", "POST"], endpoint="page")
 @staff_required
 def entry_page(response_id: int, number: int) -> ResponseReturnValue:
-    link = staff_link(response_id)
+    link = staff_link(response_id, lock=request.method == "POST")
     page = answer_page(link, number)
     if request.method == "POST":
         record("answers.entry_page", f"response:{response_id}", page=number)

@@ -30,9 +30,8 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from core.errors import Refusal
 from extensions import db
@@ -75,10 +74,11 @@ def _snapshot(member: Member | None, on: date) -> dict[str, Any]:
 
 
 def _insert_once(response: Response, existing: Any) -> Response:
-    """Insert ``response``, or return the one a concurrent request inserted first."""
+    """Insert ``response`` (flushed, for the caller to commit), or return the one a
+    concurrent request committed first."""
     db.session.add(response)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         found = db.session.scalar(existing)
@@ -100,11 +100,14 @@ def start_response(
     Staff typing in paper or telephone answers (``mode``, ``entered_by``) continue a
     response staff started, never one the member started online: those answers are the
     member's own, and staff reading or rewriting them would be a breach nobody could see.
+    The response and the invitation's start are committed together.
     """
     existing = select(Response).filter_by(invitation_id=invitation.id)
     response = db.session.scalar(existing)
     if response is None:
         wave = invitation.wave
+        if invitation.started_at is None:
+            invitation.started_at = now
         response = _insert_once(
             Response(
                 questionnaire_id=wave.questionnaire_id,
@@ -120,13 +123,15 @@ def start_response(
             existing,
         )
         log.info("response %s started (invitation %s, %s)", response.id, invitation.id, mode)
-    elif entered_by is not None and response.entered_by_id is None:
+        db.session.commit()
+        return response  # the one that won a race set the invitation's start with it
+    if entered_by is not None and response.entered_by_id is None:
         raise MembersOwnResponse(
             _("This member has started answering online; staff cannot open their answers.")
         )
     if invitation.started_at is None:
         invitation.started_at = now
-    db.session.commit()
+        db.session.commit()
     return response
 
 
@@ -140,17 +145,20 @@ def start_public_response(
     """
     digest = token_hash(token)
     existing = select(Response).filter_by(token_hash=digest)
-    response = db.session.scalar(existing) or _insert_once(
-        Response(
-            questionnaire_id=questionnaire.id,
-            mode=ResponseMode.PUBLIC,
-            token_hash=digest,
-            language=language,
-            attributes={},
-            started_at=now,
-        ),
-        existing,
-    )
+    response = db.session.scalar(existing)
+    if response is None:
+        response = _insert_once(
+            Response(
+                questionnaire_id=questionnaire.id,
+                mode=ResponseMode.PUBLIC,
+                token_hash=digest,
+                language=language,
+                attributes={},
+                started_at=now,
+            ),
+            existing,
+        )
+        db.session.commit()
     if response.questionnaire_id != questionnaire.id:
         raise AnsweringClosed(_("This link is not for this questionnaire."))
     return response
@@ -164,32 +172,13 @@ def count_responses(_sender: Any, questionnaire_ids: Collection[int] | None) -> 
     return {questionnaire_id: number for questionnaire_id, number in db.session.execute(query)}
 
 
-def find_public_response(token: str) -> Response | None:
-    return db.session.scalar(select(Response).filter_by(token_hash=token_hash(token)))
-
-
-def load_questionnaire(questionnaire_id: int) -> Questionnaire:
-    """The questionnaire with its pages, questions and options in three queries.
-
-    Every answering request walks the whole structure (conditions, progress); loading it
-    lazily cost a query per page and per question (bench/RESULTS.md, Answering).
-    """
-    questionnaire = db.session.scalar(
-        select(Questionnaire)
-        .where(Questionnaire.id == questionnaire_id)
-        .options(selectinload(Questionnaire.pages).selectinload(Page.questions).selectinload(
-            Question.options))
-    )  # fmt: skip
-    if questionnaire is None:
-        raise LookupError(f"no questionnaire {questionnaire_id}")
-    return questionnaire
-
-
 # --- what is shown ---------------------------------------------------------------------
 
 
 def answers_of(response: Response) -> dict[str, Any]:
-    return {a.question_key: a.value for a in response.answers}
+    """The response's answers so far, question key -> value (read as plain rows)."""
+    query = select(Answer.question_key, Answer.value).where(Answer.response_id == response.id)
+    return {key: value for key, value in db.session.execute(query)}
 
 
 def shown_questions(page: Page, answers: Mapping[str, Any]) -> list[Question]:
@@ -237,13 +226,13 @@ def save_answers(response: Response, page: Page, values: Mapping[str, Any]) -> N
     """Store the page's answers (a None value removes an answer) and where to resume.
 
     Delete-then-insert of the page's keys in one transaction, so a repeated submission of
-    the same page leaves exactly one answer per question. The response's row is locked
-    first (``FOR UPDATE``; SQLite serialises writers anyway): without it, on PostgreSQL a
-    double click's second request could not see the first's uncommitted answers to delete
-    them, and its insert broke the unique (response, question) with a 500. With it, the
-    second waits, then finds the response as the first left it (perhaps completed).
+    the same page leaves exactly one answer per question. The caller has loaded the
+    response with its row lock (``FOR UPDATE``, ``surveys.answering.links``; SQLite
+    serialises writers anyway): without it, on PostgreSQL a double click's second request
+    could not see the first's uncommitted answers to delete them, and its insert broke the
+    unique (response, question) with a 500. With it, the second waits, then finds the
+    response as the first left it (perhaps completed).
     """
-    db.session.refresh(response, with_for_update=True)
     ensure_open(response)
     keys = list(values)
     if keys:
@@ -251,6 +240,7 @@ def save_answers(response: Response, page: Page, values: Mapping[str, Any]) -> N
             delete(Answer).where(Answer.response_id == response.id, Answer.question_key.in_(keys))
         )
     questions = {q.key: q for q in page.questions}
+    rows = []
     for key, value in values.items():
         if value is None:
             continue
@@ -260,10 +250,11 @@ def save_answers(response: Response, page: Page, values: Mapping[str, Any]) -> N
             if question.randomise_options
             else None
         )
-        db.session.add(
-            Answer(response_id=response.id, question_key=key, value=value, shown_order=shown)
+        rows.append(
+            {"response_id": response.id, "question_key": key, "value": value, "shown_order": shown}
         )
-    db.session.expire(response, ["answers"])
+    if rows:
+        db.session.execute(insert(Answer), rows)
 
 
 def go_to(response: Response, position: int) -> None:
@@ -280,9 +271,8 @@ class Incomplete:
     keys: list[str]
 
 
-def missing_answers(response: Response) -> Incomplete | None:
-    answers = answers_of(response)
-    for page in response.questionnaire.pages:
+def missing_answers(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> Incomplete | None:
+    for page in questionnaire.pages:
         missing = [
             q.key
             for q in shown_questions(page, answers)
@@ -293,19 +283,20 @@ def missing_answers(response: Response) -> Incomplete | None:
     return None
 
 
-def complete(response: Response, now: datetime) -> Incomplete | None:
+def complete(response: Response, questionnaire: Questionnaire, now: datetime) -> Incomplete | None:
     """Complete the response if every shown required question has an answer.
 
     Returns what is missing instead, completing nothing. Answers to questions that are
-    hidden on the final answers are dropped first. Completing twice is harmless.
+    hidden on the final answers are dropped first. Completing twice is harmless. The
+    response's attributes are not read again after the commit: the caller moves on.
     """
     if response.completed_at is not None:
         return None
-    problem = missing_answers(response)
+    answers = answers_of(response)
+    problem = missing_answers(questionnaire, answers)
     if problem is not None:
         return problem
-    answers = answers_of(response)
-    shown = {q.key for page in response.questionnaire.pages for q in shown_questions(page, answers)}
+    shown = {q.key for page in questionnaire.pages for q in shown_questions(page, answers)}
     hidden = [key for key in answers if key not in shown]
     if hidden:
         db.session.execute(
@@ -314,7 +305,7 @@ def complete(response: Response, now: datetime) -> Incomplete | None:
     done = db.session.execute(
         update(Response)
         .where(Response.id == response.id, Response.completed_at.is_(None))
-        .values(completed_at=now, current_page=len(response.questionnaire.pages))
+        .values(completed_at=now, current_page=len(questionnaire.pages))
     )
     if done.rowcount and response.invitation_id is not None:  # type: ignore[attr-defined]
         db.session.execute(
@@ -322,7 +313,6 @@ def complete(response: Response, now: datetime) -> Incomplete | None:
             .where(Invitation.id == response.invitation_id, Invitation.completed_at.is_(None))
             .values(completed_at=now)
         )
-    db.session.commit()
-    db.session.refresh(response)
     log.info("response %s completed (%s)", response.id, response.mode)
+    db.session.commit()
     return None

@@ -10,10 +10,9 @@ expires while a citizen thinks about an answer can never cost them the page.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 from itsdangerous import Signer
@@ -21,65 +20,16 @@ from sqlalchemy import select
 
 from core.clock import utcnow
 from extensions import csrf, db, limiter
-from panel.members.models import MemberStatus
 from surveys.answering import operations as answering
+from surveys.answering.links import Link, citizen_link
 from surveys.answering.models import Response
 from surveys.answering.page_input import read_page
 from surveys.questionnaires.models import Questionnaire
 from surveys.questionnaires.questions import language_name, text_direction
-from surveys.waves.models import Invitation
-from surveys.waves.operations import accepting_answers, find_invitation
 
 bp = Blueprint("answering", __name__, url_prefix="/a")
 #: Open consultations: a short address to print on a poster.
 public_bp = Blueprint("public_answering", __name__, url_prefix="/p")
-
-
-@dataclass
-class Link:
-    """Who is answering what, and through which addresses; built from the URL."""
-
-    questionnaire: Questionnaire
-    response: Response | None
-    invitation: Invitation | None = None
-    #: The endpoints of this flow and their URL arguments (citizen link or staff entry).
-    endpoints: dict[str, str] = field(default_factory=dict)
-    args: dict[str, Any] = field(default_factory=dict)
-    staff: bool = False
-
-    def url(self, name: str, **extra: Any) -> str:
-        return url_for(self.endpoints[name], **self.args, **extra)
-
-    @property
-    def public(self) -> bool:
-        return self.invitation is None and not self.staff
-
-    def open(self) -> bool:
-        """Whether answers are taken now through this link."""
-        if self.invitation is not None:
-            member = self.invitation.member
-            return (
-                member is not None
-                and member.status is MemberStatus.ACTIVE
-                and accepting_answers(self.invitation, utcnow())
-            )
-        return self.questionnaire.public_token is not None
-
-
-CITIZEN = {"intro": "answering.intro", "page": "answering.page", "done": "answering.done"}
-
-
-def citizen_link(token: str) -> Link:
-    invitation = find_invitation(token)
-    if invitation is not None:
-        response = db.session.scalar(select(Response).filter_by(invitation_id=invitation.id))
-        questionnaire = answering.load_questionnaire(invitation.wave.questionnaire_id)
-        return Link(questionnaire, response, invitation, CITIZEN, {"token": token})
-    response = answering.find_public_response(token)
-    if response is None:
-        abort(404)
-    questionnaire = answering.load_questionnaire(response.questionnaire_id)
-    return Link(questionnaire, response, None, CITIZEN, {"token": token})
 
 
 def language_of(link: Link) -> str:
@@ -121,11 +71,15 @@ def intro_page(link: Link) -> ResponseReturnValue:
     return render(link, "surveys/answering/intro.html", language, resume_token=None)
 
 
-def first_page_url(link: Link, response: Response, language: str) -> str:
-    """Where a (re)started response goes: the page it stopped at, or the first shown one."""
-    answers = answering.answers_of(response)
+def first_page_url(link: Link, response: Response | None, language: str) -> str:
+    """Where a (re)started response goes: the page it stopped at, or the first shown one.
+
+    ``None`` for a response this request has just started: it has no answers and starts at
+    the first page (reading it back after its commit would cost two queries).
+    """
+    answers = answering.answers_of(response) if response is not None else {}
     pages = link.questionnaire.pages
-    position = min(response.current_page, len(pages))
+    position = min(response.current_page, len(pages)) if response is not None else 0
     if position < len(pages) and answering.page_shown(pages[position], answers):
         return link.url("page", number=position + 1, lang=language)
     following = answering.next_shown(link.questionnaire, position - 1, answers)
@@ -149,14 +103,15 @@ def answer_page(link: Link, number: int) -> ResponseReturnValue:
         abort(404)
     page = pages[number - 1]
     answers = answering.answers_of(response)
-    if request.method == "GET":
-        if language != response.language:
-            response.language = language
-            db.session.commit()
-        if not answering.page_shown(page, answers):
-            return redirect(first_page_url(link, response, language))
-        return _show(link, page, language, answers, answering.shown_questions(page, answers))
-    return _submit(link, page, language, answers)
+    if request.method == "POST":
+        return _submit(link, page, language, answers)
+    if not answering.page_shown(page, answers):
+        return redirect(first_page_url(link, response, language))
+    shown = _show(link, page, language, answers, answering.shown_questions(page, answers))
+    if language != response.language:
+        response.language = language
+        db.session.commit()  # after the page is rendered, which then needs nothing reloaded
+    return shown
 
 
 def _show(
@@ -218,14 +173,15 @@ def _submit(link: Link, page: Any, language: str, answers: dict[str, Any]) -> Re
         response, page, {k: v for k, v in submitted.values.items() if k not in errors}
     )
     if errors or revealed:
-        answering.go_to(response, page.position)
         values = {**merged, **_raw_values(now_shown, errors)}
-        return _show(link, page, language, values, now_shown, errors, 200, bool(revealed))
+        shown = _show(link, page, language, values, now_shown, errors, 200, bool(revealed))
+        answering.go_to(response, page.position)  # after rendering: nothing to reload
+        return shown
     following = answering.next_shown(questionnaire, page.position, merged)
     if following is not None:
         answering.go_to(response, following)
         return redirect(link.url("page", number=following + 1, lang=language))
-    missing = answering.complete(response, utcnow())
+    missing = answering.complete(response, questionnaire, utcnow())
     if missing is not None:
         answering.go_to(response, missing.page.position)
         return redirect(link.url("page", number=missing.page.position + 1, lang=language))
@@ -262,7 +218,8 @@ def intro(token: str) -> ResponseReturnValue:
     if link.response is None:
         if not link.open() or link.invitation is None:
             return intro_page(link)
-        link.response = answering.start_response(link.invitation, language, utcnow())
+        answering.start_response(link.invitation, language, utcnow())
+        return redirect(first_page_url(link, None, language))
     if link.response.completed_at is not None:
         return redirect(link.url("done"))
     return redirect(first_page_url(link, link.response, language))
@@ -271,7 +228,7 @@ def intro(token: str) -> ResponseReturnValue:
 @bp.route("/<token>/<int:number>", methods=["GET", "POST"], endpoint="page")
 @csrf.exempt
 def page(token: str, number: int) -> ResponseReturnValue:
-    return answer_page(citizen_link(token), number)
+    return answer_page(citizen_link(token, lock=request.method == "POST"), number)
 
 
 @bp.route("/<token>/done", endpoint="done")
@@ -305,7 +262,10 @@ def public(token: str) -> ResponseReturnValue:
     questionnaire = db.session.scalar(select(Questionnaire).filter_by(public_token=token))
     if questionnaire is None:
         abort(404)
-    link = Link(questionnaire, None, None, {"intro": "public_answering.start"}, {"token": token})
+    link = Link(
+        questionnaire, None, None, {"intro": "public_answering.start"}, {"token": token},
+        public_open=True,
+    )  # fmt: skip
     language = language_of(link)
     if request.method == "GET":
         return render(

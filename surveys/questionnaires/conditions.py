@@ -23,6 +23,7 @@ import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
@@ -267,7 +268,14 @@ def evaluate(node: Node, answers: dict[str, Any]) -> bool:
 
 def visible(condition: str | None, answers: dict[str, Any]) -> bool:
     """Whether a question or page with this condition source is shown."""
-    return condition is None or evaluate(parse(condition), answers)
+    return condition is None or evaluate(_parsed(condition), answers)
+
+
+@lru_cache(maxsize=4096)
+def _parsed(condition: str) -> Node:
+    """``parse``, once per source text: answering evaluates every condition of a
+    questionnaire on every page, and the tree of a text never changes (it is immutable)."""
+    return parse(condition)
 
 
 def _order(questionnaire: Questionnaire) -> dict[str, tuple[int, int]]:

@@ -148,13 +148,16 @@ def _token(invitation_id: int, invited_at: datetime) -> str:
     return keyed_digest(f"invitation:{invitation_id}:{invited_at.isoformat()}")
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def invitation_token_hash(raw_token: str) -> str:
+    """What an invitation keeps of its link's token (``Invitation.token_hash``)."""
+    return hashlib.sha256(raw_token.encode()).hexdigest()
 
 
 def find_invitation(raw_token: str) -> Invitation | None:
     """The invitation a personal link belongs to, or None."""
-    return db.session.scalar(select(Invitation).filter_by(token_hash=_hash(raw_token)))
+    return db.session.scalar(
+        select(Invitation).filter_by(token_hash=invitation_token_hash(raw_token))
+    )
 
 
 def accepting_answers(invitation: Invitation, now: datetime) -> bool:
@@ -237,7 +240,10 @@ def send_invitations(wave: Wave, now: datetime, batch_size: int = BATCH_SIZE) ->
         if batch:
             db.session.execute(
                 update(Invitation),
-                [{"id": row.id, "token_hash": _hash(_token(row.id, now))} for row in batch],
+                [
+                    {"id": row.id, "token_hash": invitation_token_hash(_token(row.id, now))}
+                    for row in batch
+                ],
             )
             queue_member_mails("invitation", _letters(wave, batch, now))
         db.session.commit()

@@ -106,6 +106,24 @@ def test_a_closed_public_link_takes_no_answers_and_only_staff_can_open_one(clien
     assert client.get(public).status_code == 404
 
 
+def test_closing_a_public_link_stops_respondents_who_had_started_it(client, invitation):
+    questionnaire = invitation.wave.questionnaire  # in use: the wave has opened
+    public = open_public_link(client, questionnaire)
+    intro = text(client.get(f"{public}?lang=en"))
+    resume = re.search(r'name="resume" value="([^"]+)"', intro).group(1)
+    first_page = client.post(public, data={"resume": resume, "lang": "en"}).headers["Location"]
+    assert submit(client, first_page, q1="70").status_code == 302
+    login_staff(client)
+    client.post(f"/staff/questionnaires/{questionnaire.id}/public")  # closes it
+    client.post("/logout")
+
+    second_page = first_page.replace("/1?", "/2?")
+    assert client.get(second_page).status_code == 410
+    assert submit(client, second_page, q6="7").status_code == 410
+    (response,) = [r for r in responses() if r.mode is ResponseMode.PUBLIC]
+    assert stored(response) == {"q1": 70}
+
+
 def test_staff_type_in_paper_answers_through_the_same_pages_and_they_are_marked(client, invitation):
     staff = login_staff(client, Role.STAFF)
     wave = invitation.wave
