@@ -45,16 +45,17 @@ def timed(command: list[str], url: str) -> float:
     return seconds
 
 
+#: What ``make demo`` runs before it serves, and the app starting alone.
+STEPS = {"db upgrade": ["db", "upgrade"], "app start (routes)": ["routes"], "demo": ["demo"]}
+
+
 def main() -> None:
     print(f"flask demo on a fresh database, each command its own process; {REPEAT} runs")
-    steps = ("db upgrade", "app start (routes)", "demo")
     figures: dict[tuple[str, str], list[float]] = {}
     for _ in range(REPEAT):
         for name, url in databases():  # a new SQLite file, PostgreSQL emptied
-            for step in steps:
-                command = {"db upgrade": ["db", "upgrade"], "app start (routes)": ["routes"]}
-                seconds = timed(command.get(step, [step]), url)
-                figures.setdefault((name, step), []).append(seconds)
+            for step, command in STEPS.items():
+                figures.setdefault((name, step), []).append(timed(command, url))
     header = f"{'database':<12} {'step':<22} {'best':>8} {'median':>8}"
     print(header)
     print("-" * len(header))

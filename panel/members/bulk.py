@@ -1,4 +1,4 @@
-"""Inserting many rows at once, as fast as each database allows.
+"""Moving many rows in and out at once, as fast as each database allows.
 
 The member import must take 100,000 rows in well under 30 s on both databases
 (``bench/bench_panel.py``). On PostgreSQL a multi-row ``INSERT ... RETURNING`` spends most
@@ -11,6 +11,11 @@ parameters in SQLAlchemy took longer than SQLite took to store them.
 
 Rows go to the database as given: a column they leave out gets the database's default,
 not one computed in Python.
+
+Out of the database, a million ids come fastest grouped: each group's ids as one
+comma-separated text (``integer_list``), which numpy parses at once (``read_integer_lists``),
+instead of a Python row per id. The wave's sampling frame and the counting of a closed wave
+read their respondents so.
 """
 
 from __future__ import annotations
@@ -19,9 +24,12 @@ from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any, cast
 
+import numpy as np
 from psycopg import sql
-from sqlalchemy import Table, column, func, insert, select
+from sqlalchemy import ColumnElement, Table, Text, column, func, insert, select
+from sqlalchemy import cast as sql_cast
 from sqlalchemy import table as sql_table
+from sqlalchemy.orm import QueryableAttribute
 
 from extensions import Base, db
 
@@ -96,3 +104,18 @@ def _values(
         return [(row[columns[0]],) for row in rows]
     pick = itemgetter(*columns)  # plain values: taken in C, row by row
     return [pick(row) for row in rows]
+
+
+def integer_list(integers: ColumnElement[Any] | QueryableAttribute[Any]) -> ColumnElement[str]:
+    """An aggregate: the group's integers as one comma-separated text (``string_agg`` on
+    PostgreSQL, ``group_concat`` on SQLite)."""
+    return func.aggregate_strings(sql_cast(integers, Text), ",")
+
+
+def read_integer_lists(lists: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray]:
+    """The integers of ``integer_list`` texts, all in one array in the order given, and
+    how many each text held (an empty or missing text holds none)."""
+    sizes = np.array([text.count(",") + 1 if text else 0 for text in lists], dtype=np.int64)
+    joined = ",".join(text for text in lists if text)
+    integers = np.fromstring(joined, dtype=np.int64, sep=",") if joined else np.zeros(0, np.int64)
+    return integers, sizes

@@ -55,7 +55,7 @@ from sqlalchemy import (
 
 from core.clock import utcnow
 from extensions import db
-from panel.members.bulk import bulk_insert
+from panel.members.bulk import bulk_insert, integer_list, read_integer_lists
 from surveys.answering.models import Answer, Response
 from surveys.questionnaires.models import Question
 from surveys.questionnaires.types import SUMMARISED
@@ -208,18 +208,16 @@ def respondent_profiles(wave_id: int) -> Profiles:
     """The wave's respondents by profile: the database gives one row per profile with its
     respondents' ids, as the wave sampling reads its frame."""
     rows = db.session.execute(
-        select(ATTRIBUTES_TEXT, func.aggregate_strings(cast(Response.id, Text), ","))
+        select(ATTRIBUTES_TEXT, integer_list(Response.id))
         .where(*respondent_filter(wave_id))
         .group_by(ATTRIBUTES_TEXT)
     ).all()
-    listed = [np.fromstring(ids, dtype=np.int64, sep=",") for _, ids in rows]
-    ids = np.concatenate(listed) if listed else np.zeros(0, np.int64)
+    ids, sizes = read_integer_lists([listed for _, listed in rows])
     first = int(ids.min()) if len(ids) else 0
     # a slot per id in the respondents' range: their ids lie close together, as a wave's
     # responses are created in the weeks it is open
     of = np.full(int(ids.max()) - first + 1 if len(ids) else 0, -1, dtype=np.int32)
-    for number, mine in enumerate(listed):
-        of[mine - first] = number
+    of[ids - first] = np.repeat(np.arange(len(rows), dtype=np.int32), sizes)
     return Profiles([attributes for attributes, _ in rows], first, of, len(ids))
 
 
@@ -326,7 +324,7 @@ def _listed_sqlite(profiles: Profiles, keys: Sequence[str]) -> Listed:
             [{"question_key": q, "value": v, "number": i} for i, (q, v) in enumerate(pairs)],
         )
         listed = connection.scalar(
-            select(func.group_concat(Answer.response_id * len(pairs) + _PAIRS.c.number))
+            select(integer_list(Answer.response_id * len(pairs) + _PAIRS.c.number))
             .join(
                 _PAIRS,
                 (_PAIRS.c.question_key == Answer.question_key) & (_PAIRS.c.value == VALUE_TEXT),
@@ -335,6 +333,6 @@ def _listed_sqlite(profiles: Profiles, keys: Sequence[str]) -> Listed:
         )
     finally:
         _PAIRS.drop(connection)
-    cells = np.fromstring(listed, dtype=np.int64, sep=",") if listed else np.zeros(0, np.int64)
+    cells, _ = read_integer_lists([listed])
     respondent, pair = np.divmod(cells, len(pairs))
     return pairs, pair, respondent

@@ -21,7 +21,6 @@ from flask_babel import gettext as _
 from sqlalchemy import (
     Select,
     Text,
-    cast,
     func,
     or_,
     select,
@@ -34,6 +33,7 @@ from extensions import db
 from panel.demographics.attributes import age_band, load_attributes, members_with
 from panel.demographics.composition import latest_population_table, population_cells
 from panel.demographics.models import Attribute, AttributeKind, Category
+from panel.members.bulk import integer_list, read_integer_lists
 from panel.members.models import Member, MemberStatus
 from stats.allocation import Allocation, allocate_detailed
 from surveys.waves.models import AllocationMode, Invitation, Wave, WaveState
@@ -177,17 +177,12 @@ def eligible_frame(wave: Wave, now: datetime) -> Frame:
         # spills some 80 MB to disk, which cost a fifth of the query (bench_waves.py)
         db.session.execute(text("SET LOCAL work_mem = '64MB'"))
     groups = db.session.execute(
-        select(
-            frame.c.attributes,
-            frame.c.birth_year,
-            func.count(),
-            func.aggregate_strings(cast(frame.c.id, Text), ","),
-        ).group_by(frame.c.attributes, frame.c.birth_year)
+        select(frame.c.attributes, frame.c.birth_year, integer_list(frame.c.id)).group_by(
+            frame.c.attributes, frame.c.birth_year
+        )
     ).all()
-    sizes = np.array([size for _text, _year, size, _ids in groups], dtype=np.int64)
-    group_codes = np.array([code_of(stored, year) for stored, year, _size, _ids in groups], np.intp)
-    joined = ",".join(ids for _text, _year, _size, ids in groups)
-    ids = np.fromstring(joined, dtype=np.int64, sep=",") if joined else np.zeros(0, np.int64)
+    group_codes = np.array([code_of(stored, year) for stored, year, _ids in groups], np.intp)
+    ids, sizes = read_integer_lists([listed for _text, _year, listed in groups])
     codes = np.repeat(group_codes, sizes)
     placed = codes >= 0
     return Frame(strata, ids[placed], codes[placed], int((~placed).sum()))
